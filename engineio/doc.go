@@ -1,0 +1,15 @@
+// Package engineio is an Engine.IO v4 server: the transport layer under
+// Socket.IO. It serves HTTP long-polling and WebSocket
+// (github.com/coder/websocket), performs the handshake, upgrades sessions
+// from polling to WebSocket without losing or repeating a packet, keeps
+// sessions alive with heartbeats and enforces payload limits.
+//
+// A [Server] is an http.Handler. It hands the life of every session to a
+// [Handler]: a session opens, receives messages (text or binary), and
+// closes with a reason. Messages go out with [Session.Send], which never
+// blocks on the network: each session owns a bounded queue of encoded
+// packets, drained by the pending long-polling GET or written to the
+// WebSocket by a short-lived writer.
+//
+// The package knows nothing of Socket.IO; the socketio package builds on it.
+package engineio

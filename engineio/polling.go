@@ -1,0 +1,114 @@
+package engineio
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/seed-e3ad8a97/sio/engineio/parser"
+)
+
+var (
+	errOverlap      = fmt.Errorf("%w: overlapping polling request", errProtocol)
+	errBinaryPost   = fmt.Errorf("%w: binary polling body", errProtocol)
+	errPollAborted  = errors.New("engineio: poll connection closed prematurely")
+	errBodyTooLarge = errors.New("engineio: polling body over max payload")
+)
+
+// poll answers a long-polling GET: at once with whatever is queued, or when
+// something is.
+func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.getting {
+		s.mu.Unlock()
+		writeError(w, CodeBadRequest, "")
+		s.close(ReasonTransportError, errOverlap, false)
+		return
+	}
+	for {
+		if len(s.queue) > 0 {
+			batch := s.take()
+			closed := s.closed
+			s.mu.Unlock()
+			s.srv.writePayload(w, r, batch)
+			s.giveBack(batch)
+			if closed {
+				s.finish()
+			}
+			return
+		}
+		if s.closed || s.upgrading || s.transport != Polling {
+			// Release the client: it is upgrading or the session is over.
+			s.mu.Unlock()
+			s.srv.writePayload(w, r, []parser.Packet{{Type: parser.Noop}})
+			return
+		}
+		s.getting = true
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.getting = false
+			s.mu.Unlock()
+			s.close(ReasonTransportError, errPollAborted, false)
+			return
+		}
+		s.mu.Lock()
+		s.getting = false
+	}
+}
+
+// post reads the packets of a long-polling POST and answers "ok".
+func (s *Session) post(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.posting {
+		s.mu.Unlock()
+		writeError(w, CodeBadRequest, "")
+		s.close(ReasonTransportError, errOverlap, false)
+		return
+	}
+	s.posting = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.posting = false
+		s.mu.Unlock()
+	}()
+
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
+		writeError(w, CodeBadRequest, "")
+		s.close(ReasonTransportError, errBinaryPost, false)
+		return
+	}
+	max := s.srv.opts.MaxPayload
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+	if err != nil {
+		s.close(ReasonTransportError, err, false)
+		return
+	}
+	if len(body) > max {
+		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+		s.close(ReasonTransportError, errBodyTooLarge, false)
+		return
+	}
+	stopped := false
+	err = parser.DecodePayload(body, 0, func(p parser.Packet) error {
+		if !s.receive(p) {
+			stopped = true
+			return io.EOF
+		}
+		return nil
+	})
+	if err != nil && !stopped {
+		writeError(w, CodeBadRequest, "")
+		s.close(ReasonParseError, fmt.Errorf("%w: %w", errProtocol, err), false)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", "2")
+	_, _ = io.WriteString(w, "ok")
+}

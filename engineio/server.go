@@ -1,0 +1,272 @@
+package engineio
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/seed-e3ad8a97/sio/engineio/parser"
+)
+
+// Server is an Engine.IO v4 server. Mount it where the clients expect it
+// (by default /engine.io/; Socket.IO uses /socket.io/): it serves every
+// request under that path.
+type Server struct {
+	opts    Options
+	handler Handler
+
+	mu       sync.RWMutex
+	sessions map[string]*Session
+	shutdown bool
+
+	live       sync.WaitGroup // sessions not yet over
+	goroutines sync.WaitGroup // writers and close notifiers
+}
+
+// NewServer returns a server that hands its sessions to h. opts may be nil.
+func NewServer(h Handler, opts *Options) *Server {
+	return &Server{
+		opts:     opts.withDefaults(),
+		handler:  h,
+		sessions: make(map[string]*Session),
+	}
+}
+
+// Options returns the server's options with defaults filled in.
+func (srv *Server) Options() Options { return srv.opts }
+
+// Len is the number of open sessions.
+func (srv *Server) Len() int {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return len(srv.sessions)
+}
+
+// ServeHTTP implements http.Handler.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if srv.opts.CORS != nil && srv.cors(w, r) {
+		return
+	}
+	q := r.URL.Query()
+	if q.Get("EIO") != "4" {
+		writeError(w, CodeUnsupported, "")
+		return
+	}
+	transport := q.Get("transport")
+	if !srv.opts.allows(transport) {
+		writeError(w, CodeUnknownTransport, "")
+		return
+	}
+	upgrade := isWebSocketRequest(r)
+	if (transport == WebSocket) != upgrade {
+		writeError(w, CodeBadRequest, "")
+		return
+	}
+	sid := q.Get("sid")
+	if sid == "" {
+		srv.handshake(w, r, transport)
+		return
+	}
+	s := srv.session(sid)
+	if s == nil {
+		writeError(w, CodeUnknownSID, "")
+		return
+	}
+	if upgrade {
+		srv.upgrade(w, r, s)
+		return
+	}
+	if s.Transport() != Polling {
+		writeError(w, CodeBadRequest, "")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		s.poll(w, r)
+	case http.MethodPost:
+		s.post(w, r)
+	default:
+		writeError(w, CodeBadRequest, "")
+	}
+}
+
+func isWebSocketRequest(r *http.Request) bool {
+	return r.Method == http.MethodGet &&
+		headerHasToken(r.Header, "Connection", "upgrade") &&
+		headerHasToken(r.Header, "Upgrade", "websocket")
+}
+
+func headerHasToken(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport string) {
+	if r.Method != http.MethodGet {
+		writeError(w, CodeBadHandshake, "")
+		return
+	}
+	if srv.opts.AllowRequest != nil {
+		if err := srv.opts.AllowRequest(r); err != nil {
+			writeError(w, CodeForbidden, err.Error())
+			return
+		}
+	}
+	s := newSession(srv, newID(), transport, r)
+	if ck := srv.opts.Cookie; ck != nil {
+		http.SetCookie(w, &http.Cookie{Name: ck.Name, Value: s.id, Path: ck.Path, HttpOnly: ck.HTTPOnly, SameSite: ck.SameSite})
+	}
+	if transport == WebSocket {
+		if s.ws = srv.accept(w, r); s.ws == nil {
+			return
+		}
+	}
+	if !srv.register(s) {
+		if s.ws != nil {
+			_ = s.ws.Close(4000, ReasonShuttingDown)
+		} else {
+			http.Error(w, ReasonShuttingDown, http.StatusServiceUnavailable)
+		}
+		return
+	}
+	s.mu.Lock()
+	s.pushControlData(parser.Open, srv.openPacket(s.id, transport))
+	s.timer = time.AfterFunc(srv.opts.PingInterval, s.heartbeat)
+	s.mu.Unlock()
+	if !s.open(srv.handler) {
+		if s.ws != nil {
+			_ = s.ws.CloseNow()
+			s.finish()
+		}
+		return
+	}
+	if transport == WebSocket {
+		s.readLoop(s.ws)
+		return
+	}
+	s.poll(w, r)
+}
+
+// open asks h for the session's receiver. Holding recvMu keeps Closed from
+// running before it has one. A panicking handler closes the session.
+func (s *Session) open(h Handler) (ok bool) {
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	defer func() {
+		if v := recover(); v != nil {
+			s.srv.opts.Logger.Error("engineio: panic in open handler", "sid", s.id, "panic", v)
+			go s.close(ReasonTransportError, errors.New("engineio: open handler panicked"), false)
+			ok = false
+		}
+	}()
+	s.handler = h.Open(s)
+	return true
+}
+
+func (srv *Server) openPacket(sid, transport string) []byte {
+	upgrades := []string{}
+	if transport == Polling && !srv.opts.DisableUpgrades && srv.opts.allows(WebSocket) {
+		upgrades = append(upgrades, WebSocket)
+	}
+	b, _ := json.Marshal(struct {
+		SID          string   `json:"sid"`
+		Upgrades     []string `json:"upgrades"`
+		PingInterval int64    `json:"pingInterval"`
+		PingTimeout  int64    `json:"pingTimeout"`
+		MaxPayload   int      `json:"maxPayload"`
+	}{sid, upgrades, srv.opts.PingInterval.Milliseconds(), srv.opts.PingTimeout.Milliseconds(), srv.opts.MaxPayload})
+	return b
+}
+
+// newID returns an unguessable session id: 120 random bits, 20 characters.
+func newID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (srv *Server) register(s *Session) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.shutdown {
+		return false
+	}
+	srv.sessions[s.id] = s
+	srv.live.Add(1)
+	return true
+}
+
+func (srv *Server) session(id string) *Session {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return srv.sessions[id]
+}
+
+func (srv *Server) forget(s *Session) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	srv.mu.Unlock()
+}
+
+// Shutdown stops accepting sessions, closes every open one with "server
+// shutting down" after flushing what is queued to it, and waits until all
+// have ended or ctx is done; then it closes what is left.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	for _, s := range srv.stop() {
+		s.close(ReasonShuttingDown, nil, true)
+	}
+	done := make(chan struct{})
+	go func() {
+		srv.live.Wait()
+		srv.goroutines.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		srv.Close()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Close ends every session at once, without flushing, and waits for their
+// goroutines. It is idempotent.
+func (srv *Server) Close() error {
+	for _, s := range srv.stop() {
+		s.close(ReasonShuttingDown, nil, false)
+		if s.Transport() == Polling {
+			s.finish() // a session lingering to say goodbye
+		}
+	}
+	srv.live.Wait()
+	srv.goroutines.Wait()
+	return nil
+}
+
+// stop refuses new sessions and returns the open ones.
+func (srv *Server) stop() []*Session {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.shutdown = true
+	all := make([]*Session, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		all = append(all, s)
+	}
+	return all
+}

@@ -1,0 +1,370 @@
+package engineio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/seed-e3ad8a97/sio/engineio/parser"
+)
+
+// Message is one Engine.IO message: UTF-8 text, or binary when Binary is set.
+// Its Data must not change once sent: a broadcast shares it among sessions.
+type Message struct {
+	Data   []byte
+	Binary bool
+}
+
+// A Handler is told of every new session.
+type Handler interface {
+	// Open is called once per session, before any of its messages, and
+	// returns the receiver of the session's messages and end.
+	Open(s *Session) SessionHandler
+}
+
+// HandlerFunc adapts a function to the [Handler] interface.
+type HandlerFunc func(s *Session) SessionHandler
+
+// Open calls f(s).
+func (f HandlerFunc) Open(s *Session) SessionHandler { return f(s) }
+
+// A SessionHandler receives the messages of one session. Its calls never
+// overlap and come in the order the client sent.
+type SessionHandler interface {
+	// Message is called for each message. data belongs to the callee.
+	Message(data []byte, binary bool)
+	// Closed is called once, after the last Message, with the reason (one
+	// of the Reason constants) and, when there is one, the error behind it.
+	Closed(reason string, cause error)
+}
+
+// Session is one Engine.IO connection, whatever its transport. Its methods
+// are safe for concurrent use.
+type Session struct {
+	id      string
+	srv     *Server
+	req     *http.Request
+	handler SessionHandler
+
+	recvMu sync.Mutex // orders calls into handler
+	ended  atomic.Bool
+	done   chan struct{}
+
+	mu        sync.Mutex
+	transport string
+	queue     []parser.Packet
+	spare     []parser.Packet // the queue's previous backing array, reused
+	queued    int             // bytes in queue
+	closed    bool
+	graceful  bool // flush the queue before closing
+	linger    *time.Timer
+	timer     *time.Timer // heartbeat: next ping, or pong deadline
+	awaitPong bool
+
+	// long-polling
+	getting bool          // a GET is pending
+	posting bool          // a POST is being read
+	wake    chan struct{} // wakes the pending GET
+
+	// websocket
+	ws        *websocket.Conn
+	writing   bool // a writer goroutine owns ws writes
+	upgrading bool
+	probe     *websocket.Conn
+}
+
+func newSession(srv *Server, id, transport string, r *http.Request) *Session {
+	s := &Session{
+		id:        id,
+		srv:       srv,
+		req:       handshakeRequest(r),
+		transport: transport,
+		done:      make(chan struct{}),
+		wake:      make(chan struct{}, 1),
+	}
+	return s
+}
+
+// handshakeRequest keeps what the layer above may read of the request that
+// opened the session, without its body.
+func handshakeRequest(r *http.Request) *http.Request {
+	c := r.Clone(context.Background())
+	c.Body = http.NoBody
+	return c
+}
+
+// ID is the session id (the "sid" of the protocol).
+func (s *Session) ID() string { return s.id }
+
+// Request is the HTTP request that opened the session (headers, query,
+// remote address, TLS); its body is empty.
+func (s *Session) Request() *http.Request { return s.req }
+
+// Transport is the session's current transport: [Polling] or [WebSocket].
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Done is closed when the session has ended.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Send queues messages to the client, all or none, in order. It never blocks
+// on the network. When the queue is full the session is closed as a slow
+// consumer and ErrQueueFull is returned.
+func (s *Session) Send(msgs ...Message) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if !s.fits(msgs) {
+		s.mu.Unlock()
+		s.srv.opts.Logger.Warn("engineio: closing slow consumer", "sid", s.id)
+		s.close(ReasonTransportError, ErrQueueFull, false)
+		return ErrQueueFull
+	}
+	s.push(msgs)
+	s.mu.Unlock()
+	return nil
+}
+
+// SendVolatile queues messages only if the transport can write them now
+// (nothing waiting before them, no upgrade in progress); otherwise they
+// are dropped and it returns false.
+func (s *Session) SendVolatile(msgs ...Message) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ready := len(s.queue) == 0 && !s.upgrading &&
+		(s.transport == WebSocket || s.getting)
+	if s.closed || !ready || !s.fits(msgs) {
+		return false
+	}
+	s.push(msgs)
+	return true
+}
+
+// Close ends the session after flushing what is queued; the handler's Closed
+// gets "forced close".
+func (s *Session) Close() { s.close(ReasonForcedClose, nil, true) }
+
+func (s *Session) fits(msgs []Message) bool {
+	n := s.queued
+	for _, m := range msgs {
+		n += len(m.Data) + 1
+	}
+	return len(s.queue)+len(msgs) <= s.srv.opts.MaxQueuedPackets && n <= s.srv.opts.MaxQueuedBytes
+}
+
+// push queues msgs and gets them moving; s.mu is held.
+func (s *Session) push(msgs []Message) {
+	for _, m := range msgs {
+		s.queue = append(s.queue, parser.Packet{Type: parser.Message, Data: m.Data, Binary: m.Binary})
+		s.queued += len(m.Data) + 1
+	}
+	s.kick()
+}
+
+// pushControl queues a control packet regardless of the bounds (there is at
+// most one of each in flight); s.mu is held.
+func (s *Session) pushControl(t parser.Type) { s.pushControlData(t, nil) }
+
+func (s *Session) pushControlData(t parser.Type, data []byte) {
+	s.queue = append(s.queue, parser.Packet{Type: t, Data: data})
+	s.queued += 1 + len(data)
+	s.kick()
+}
+
+// kick wakes whatever drains the queue; s.mu is held.
+func (s *Session) kick() {
+	switch {
+	case s.transport == WebSocket:
+		if !s.writing {
+			s.writing = true
+			s.srv.goroutines.Add(1)
+			go s.writeLoop()
+		}
+	case s.getting:
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take removes and returns every queued packet; s.mu is held. The caller
+// hands the slice back with giveBack once written.
+func (s *Session) take() []parser.Packet {
+	batch := s.queue
+	s.queue, s.spare = s.spare, nil
+	s.queued = 0
+	return batch
+}
+
+func (s *Session) giveBack(batch []parser.Packet) {
+	clear(batch)
+	s.mu.Lock()
+	if s.spare == nil && cap(batch) <= 64 {
+		s.spare = batch[:0]
+	}
+	s.mu.Unlock()
+}
+
+// heartbeat runs on the session's timer: it sends a ping, or closes the
+// session when the previous ping went unanswered.
+func (s *Session) heartbeat() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if s.awaitPong {
+		s.mu.Unlock()
+		s.close(ReasonPingTimeout, nil, false)
+		return
+	}
+	s.awaitPong = true
+	s.timer.Reset(s.srv.opts.PingTimeout)
+	s.pushControl(parser.Ping)
+	s.mu.Unlock()
+}
+
+func (s *Session) pong() {
+	s.mu.Lock()
+	if s.awaitPong && !s.closed {
+		s.awaitPong = false
+		s.timer.Reset(s.srv.opts.PingInterval)
+	}
+	s.mu.Unlock()
+}
+
+// errProtocol wraps the reasons a client's packet is refused.
+var errProtocol = errors.New("engineio: protocol violation")
+
+// receive handles one packet from the client, whatever the transport. It
+// reports false when the session must stop reading.
+func (s *Session) receive(p parser.Packet) bool {
+	switch p.Type {
+	case parser.Message:
+		s.deliver(p.Data, p.Binary)
+	case parser.Pong:
+		s.pong()
+	case parser.Close:
+		s.close(ReasonTransportClose, nil, false)
+		return false
+	case parser.Ping:
+		// In v4 only the server pings.
+		s.close(ReasonTransportError, fmt.Errorf("%w: invalid heartbeat direction", errProtocol), false)
+		return false
+	}
+	return true
+}
+
+func (s *Session) deliver(data []byte, binary bool) {
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	if s.ended.Load() {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			s.srv.opts.Logger.Error("engineio: panic in message handler", "sid", s.id, "panic", v)
+			go s.close(ReasonTransportError, fmt.Errorf("engineio: handler panic: %v", v), false)
+		}
+	}()
+	s.handler.Message(data, binary)
+}
+
+// close ends the session once. graceful sessions flush their queue first;
+// the others drop it.
+func (s *Session) close(reason string, cause error, graceful bool) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.graceful = graceful
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	if !graceful {
+		clear(s.queue)
+		s.queue = s.queue[:0]
+		s.queued = 0
+	}
+	if s.probe != nil {
+		_ = s.probe.CloseNow()
+	}
+	lingering := false
+	switch {
+	case s.transport == WebSocket:
+		s.kick() // the writer drains (or not) and closes the socket
+	case reason == ReasonTransportClose:
+		// The client said goodbye: a pending GET is released with a noop.
+		s.pushControl(parser.Noop)
+	default:
+		s.pushControl(parser.Close)
+		if graceful && !s.getting {
+			// Keep the session a little so the next GET learns it closed.
+			lingering = true
+			s.linger = time.AfterFunc(pollLinger, s.finish)
+		}
+	}
+	polling := s.transport == Polling
+	s.mu.Unlock()
+
+	if !lingering {
+		s.srv.forget(s)
+		if polling {
+			s.finish()
+		}
+	}
+	s.srv.goroutines.Add(1)
+	go func() {
+		defer s.srv.goroutines.Done()
+		s.recvMu.Lock()
+		s.ended.Store(true)
+		s.recvMu.Unlock()
+		if s.handler != nil {
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						s.srv.opts.Logger.Error("engineio: panic in close handler", "sid", s.id, "panic", v)
+					}
+				}()
+				s.handler.Closed(reason, cause)
+			}()
+		}
+	}()
+	if cause != nil && !errors.Is(cause, errProtocol) {
+		s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", reason, "cause", cause)
+	}
+}
+
+// pollLinger is how long a closed polling session waits for the GET that
+// tells the client.
+const pollLinger = 5 * time.Second
+
+// finish marks the session as fully over; safe to call more than once.
+func (s *Session) finish() {
+	s.mu.Lock()
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+		if s.linger != nil {
+			s.linger.Stop()
+		}
+		s.srv.live.Done()
+	}
+	s.mu.Unlock()
+	s.srv.forget(s)
+}

@@ -1,0 +1,214 @@
+package engineio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/coder/websocket"
+
+	"github.com/seed-e3ad8a97/sio/engineio/parser"
+)
+
+var errUpgradeAborted = fmt.Errorf("%w: upgrade aborted", errProtocol)
+
+// accept completes a WebSocket handshake, or answers the request with an
+// error and returns nil.
+func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *websocket.Conn {
+	opts := &websocket.AcceptOptions{}
+	if c := srv.opts.CORS; c != nil {
+		// The CORS settings decide; a disallowed origin never gets here.
+		opts.InsecureSkipVerify = true
+	}
+	if d := srv.opts.PerMessageDeflate; d != nil {
+		opts.CompressionMode = websocket.CompressionNoContextTakeover
+		opts.CompressionThreshold = d.Threshold
+	}
+	ws, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		srv.opts.Logger.Debug("engineio: websocket handshake failed", "err", err)
+		return nil
+	}
+	// coder/websocket reads 32 KiB by default; the protocol promises maxPayload.
+	ws.SetReadLimit(int64(srv.opts.MaxPayload))
+	return ws
+}
+
+// readLoop reads the session's WebSocket until it ends, then marks the
+// session over. It runs on the goroutine of the HTTP request.
+func (s *Session) readLoop(ws *websocket.Conn) {
+	defer s.finish()
+	ctx := context.Background()
+	for {
+		typ, data, err := ws.Read(ctx)
+		if err != nil {
+			reason := ReasonTransportError
+			if websocket.CloseStatus(err) != -1 {
+				reason = ReasonTransportClose
+			}
+			s.close(reason, err, false)
+			return
+		}
+		var p parser.Packet
+		if typ == websocket.MessageBinary {
+			p = parser.DecodeBinary(data)
+		} else if p, err = parser.DecodeText(data); err != nil {
+			s.close(ReasonParseError, fmt.Errorf("%w: %w", errProtocol, err), false)
+			_ = ws.CloseNow()
+			return
+		}
+		if !s.receive(p) {
+			_ = ws.CloseNow()
+			return
+		}
+	}
+}
+
+var textBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// writeLoop writes the queue to the WebSocket until it is empty, then ends;
+// an idle session has no writer goroutine. It closes the socket once the
+// session is closed and (for a graceful close) drained.
+func (s *Session) writeLoop() {
+	defer s.srv.goroutines.Done()
+	bp := textBufs.Get().(*[]byte)
+	defer textBufs.Put(bp)
+	for {
+		s.mu.Lock()
+		ws := s.ws
+		if len(s.queue) == 0 || (s.closed && !s.graceful) {
+			s.writing = false
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				if s.graceful {
+					_ = ws.Close(websocket.StatusNormalClosure, "")
+				} else {
+					_ = ws.CloseNow()
+				}
+			}
+			return
+		}
+		batch := s.take()
+		s.mu.Unlock()
+
+		ctx, cancel := context.WithTimeout(context.Background(), s.srv.opts.WriteTimeout)
+		var err error
+		for _, p := range batch {
+			if p.Binary {
+				err = ws.Write(ctx, websocket.MessageBinary, p.Data)
+			} else {
+				*bp = parser.AppendText((*bp)[:0], p)
+				err = ws.Write(ctx, websocket.MessageText, *bp)
+			}
+			if err != nil {
+				break
+			}
+		}
+		cancel()
+		s.giveBack(batch)
+		if err != nil {
+			s.mu.Lock()
+			s.writing = false
+			s.mu.Unlock()
+			s.close(ReasonTransportError, err, false)
+			_ = ws.CloseNow()
+			return
+		}
+	}
+}
+
+// upgrade moves a polling session to the WebSocket of r after the probe
+// exchange: 2probe, 3probe, then 5. Packets queued meanwhile stay queued
+// and go out on the WebSocket, so none is lost or repeated.
+func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
+	s.mu.Lock()
+	if s.transport != Polling || s.upgrading || s.closed || srv.opts.DisableUpgrades {
+		s.mu.Unlock()
+		writeError(w, CodeBadRequest, "")
+		return
+	}
+	s.upgrading = true
+	s.mu.Unlock()
+
+	ws := srv.accept(w, r)
+	if ws == nil {
+		s.mu.Lock()
+		s.upgrading = false
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	s.probe = ws
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		_ = ws.CloseNow()
+		return
+	}
+	if err := s.probeExchange(ws); err != nil {
+		srv.opts.Logger.Debug("engineio: upgrade failed", "sid", s.id, "err", err)
+		_ = ws.CloseNow()
+		s.mu.Lock()
+		s.upgrading, s.probe = false, nil
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		_ = ws.CloseNow()
+		return
+	}
+	s.transport, s.ws, s.probe, s.upgrading = WebSocket, ws, nil, false
+	s.kick()
+	if s.getting {
+		select { // release the last GET with a noop
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	s.mu.Unlock()
+	s.readLoop(ws)
+}
+
+func (s *Session) probeExchange(ws *websocket.Conn) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.srv.opts.UpgradeTimeout)
+	defer cancel()
+	typ, data, err := ws.Read(ctx)
+	if err != nil {
+		return err
+	}
+	if typ != websocket.MessageText || string(data) != "2probe" {
+		return errUpgradeAborted
+	}
+	if err := ws.Write(ctx, websocket.MessageText, []byte("3probe")); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.getting { // a pending GET answers noop so the client can pause polling
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	s.mu.Unlock()
+	for {
+		typ, data, err = ws.Read(ctx)
+		if err != nil {
+			return err
+		}
+		if typ != websocket.MessageText {
+			return errUpgradeAborted
+		}
+		switch string(data) {
+		case "5":
+			return nil
+		case "6": // harmless
+		default:
+			return errors.Join(errUpgradeAborted, fmt.Errorf("unexpected %q", data))
+		}
+	}
+}

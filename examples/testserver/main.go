@@ -1,0 +1,108 @@
+// Command testserver is the small sio program that interoperability,
+// conformance, load and hostile-input checks point at. Its contract:
+// an Engine.IO echo at /engine.io/ and the Socket.IO events of the test
+// suites at /socket.io/ on namespaces / and /custom.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/seed-e3ad8a97/sio/engineio"
+)
+
+type config struct {
+	addr           string
+	pingInterval   time.Duration
+	pingTimeout    time.Duration
+	maxPayload     int
+	transports     string
+	recovery       bool
+	redis          string
+	connectTimeout time.Duration
+	cors           string
+	pprof          bool
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.addr, "addr", "127.0.0.1:3000", "listen address")
+	flag.DurationVar(&c.pingInterval, "ping-interval", 25*time.Second, "Engine.IO ping interval")
+	flag.DurationVar(&c.pingTimeout, "ping-timeout", 20*time.Second, "Engine.IO ping timeout")
+	flag.IntVar(&c.maxPayload, "max-payload", 1_000_000, "largest polling body or WebSocket message, in bytes")
+	flag.StringVar(&c.transports, "transports", "polling,websocket", "allowed transports")
+	flag.BoolVar(&c.recovery, "recovery", false, "enable connection state recovery (max disconnection 2m)")
+	flag.StringVar(&c.redis, "redis", "", "Redis URL: join a cluster through the Redis adapter")
+	flag.DurationVar(&c.connectTimeout, "connect-timeout", 45*time.Second, "how long a client may wait before sending CONNECT")
+	flag.StringVar(&c.cors, "cors", "", "allowed origin(s), comma-separated, * for any")
+	flag.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/")
+	flag.Parse()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "testserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	eopts := &engineio.Options{
+		PingInterval: c.pingInterval,
+		PingTimeout:  c.pingTimeout,
+		MaxPayload:   c.maxPayload,
+		Transports:   strings.Split(c.transports, ","),
+		Logger:       logger,
+	}
+	if c.cors != "" {
+		eopts.CORS = &engineio.CORS{Origins: strings.Split(c.cors, ","), Credentials: true}
+	}
+	echo := engineio.NewServer(engineio.HandlerFunc(newEcho), eopts)
+
+	mux := http.NewServeMux()
+	mux.Handle("/engine.io/", echo)
+	if c.pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Sessions first, so clients hear the goodbye before listeners close.
+	_ = echo.Shutdown(shutdown)
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs (Go modules, the pinned npm
+# clients), then vets, tests with the race detector, and runs each fuzzer
+# for a bounded time. FUZZTIME overrides the per-fuzzer budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+modules=(. examples)
+fuzztime=${FUZZTIME:-10s}
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "Go modules"
+for m in "${modules[@]}"; do (cd "$m" && go mod download); done
+
+step "npm clients (e2e)"
+command -v node >/dev/null || { echo "node is required (apt-get install nodejs npm)"; exit 1; }
+(cd e2e && npm ci --no-audit --no-fund)
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+[ -z "$unformatted" ] || { echo "gofmt needed: $unformatted"; exit 1; }
+
+step "layering"
+bash scripts/check-imports.sh
+
+for m in "${modules[@]}"; do
+  step "vet + race tests: $m"
+  (cd "$m" && go vet ./... && go test -race -count=1 -timeout 20m ./...)
+done
+
+step "fuzz ($fuzztime each)"
+for m in "${modules[@]}"; do
+  (cd "$m"
+   for pkg in $(go list ./...); do
+     dir=$(go list -f '{{.Dir}}' "$pkg")
+     for f in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+       echo "--- $pkg $f"
+       go test -run='^$' -fuzz="^$f\$" -fuzztime="$fuzztime" "$pkg"
+     done
+   done)
+done
+echo; echo "all tests passed"
