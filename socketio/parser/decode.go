@@ -1,0 +1,296 @@
+package parser
+
+import (
+	"strconv"
+)
+
+// Default limits, as in the reference parser (maxAttachments) and deep
+// enough for any sane payload.
+const (
+	DefaultMaxAttachments = 10
+	DefaultMaxDepth       = 32
+	// MaxNamespaceLen bounds the namespace of a decoded packet, in bytes. No
+	// real namespace is longer, and the bound keeps a hostile client from
+	// making the server keep or look up huge names.
+	MaxNamespaceLen = 256
+	// maxSafeInteger is JavaScript's Number.MAX_SAFE_INTEGER: a larger ack id
+	// cannot round-trip through a JavaScript client.
+	maxSafeInteger = 1<<53 - 1
+)
+
+// reservedEvents are the event names the reference server refuses from a
+// client, since they are its own lifecycle events.
+var reservedEvents = [...]string{
+	"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
+}
+
+// Limits bounds what a Decoder accepts, so one message cannot cost
+// unbounded memory or work.
+type Limits struct {
+	MaxAttachments int // most attachments of one binary packet; 0 means DefaultMaxAttachments
+	MaxDepth       int // max JSON nesting depth of Data; 0 means DefaultMaxDepth
+}
+
+// Decoder turns the Engine.IO messages of one connection into packets. It
+// keeps the state of a binary packet whose attachments are still arriving.
+// Not safe for concurrent use.
+type Decoder struct {
+	maxAttachments int
+	maxDepth       int
+	pending        *Packet // binary packet waiting for attachments
+	want           int     // attachments pending needs in all
+	lastNsp        string  // the last custom namespace, reused to spare an allocation
+}
+
+// NewDecoder returns a Decoder enforcing l.
+func NewDecoder(l Limits) *Decoder {
+	d := &Decoder{maxAttachments: l.MaxAttachments, maxDepth: l.MaxDepth}
+	if d.maxAttachments <= 0 {
+		d.maxAttachments = DefaultMaxAttachments
+	}
+	if d.maxDepth <= 0 {
+		d.maxDepth = DefaultMaxDepth
+	}
+	return d
+}
+
+// Waiting reports whether a binary packet still waits for attachments, so
+// the caller can tell a half-received packet from an idle decoder.
+func (d *Decoder) Waiting() bool { return d.pending != nil }
+
+// Reset drops any half-received binary packet.
+func (d *Decoder) Reset() {
+	d.pending = nil
+	d.want = 0
+}
+
+// Decode consumes one Engine.IO message. It returns a complete packet, or
+// (nil, nil) while a binary packet still waits for attachments. A text
+// message while attachments are awaited, a binary message when none is
+// awaited, or any invalid packet returns an error wrapping ErrInvalidPacket
+// (and ErrTooManyAttachments or ErrTooDeep where relevant) and resets the
+// decoder.
+//
+// The packet's Data is a copy, so text message buffers may be reused. A
+// binary msg becomes an attachment as is, without a copy: the caller hands
+// it over and must not modify it afterwards.
+//
+// Placeholders are checked as soon as the text message arrives, since the
+// header already gives the attachment count: every placeholder's num must
+// be an integer in [0, count).
+func (d *Decoder) Decode(msg []byte, binary bool) (*Packet, error) {
+	if binary {
+		p := d.pending
+		if p == nil {
+			return nil, invalid("binary message while no attachment is awaited")
+		}
+		p.Attachments = append(p.Attachments, msg)
+		if len(p.Attachments) < d.want {
+			return nil, nil
+		}
+		d.Reset()
+		return p, nil
+	}
+	if d.pending != nil {
+		d.Reset()
+		return nil, invalid("text message while attachments are awaited")
+	}
+	p, n, err := d.decodeText(msg)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		p.Attachments = make([][]byte, 0, n)
+		d.pending, d.want = p, n
+		return nil, nil
+	}
+	return p, nil
+}
+
+// packetBox holds a packet with room for a small payload, so the common
+// small packet costs a single allocation.
+type packetBox struct {
+	p    Packet
+	data [48]byte
+}
+
+// decodeText parses the text message of a packet and returns it with the
+// number of attachments it announces.
+func (d *Decoder) decodeText(msg []byte) (*Packet, int, error) {
+	if len(msg) == 0 {
+		return nil, 0, invalid("empty message")
+	}
+	t := Type(msg[0] - '0')
+	if msg[0] < '0' || !t.Valid() {
+		return nil, 0, invalid("unknown packet type " + strconv.QuoteRune(rune(msg[0])))
+	}
+	i := 1
+	n := 0
+	if t.IsBinary() {
+		var err error
+		if n, i, err = d.attachmentCount(msg, i); err != nil {
+			return nil, 0, err
+		}
+	}
+	nsp := DefaultNamespace
+	if i < len(msg) && msg[i] == '/' {
+		start := i
+		for i < len(msg) && msg[i] != ',' {
+			i++
+		}
+		if i-start > MaxNamespaceLen {
+			return nil, 0, invalid("namespace longer than " + strconv.Itoa(MaxNamespaceLen) + " bytes")
+		}
+		nsp = d.namespace(msg[start:i])
+		if i < len(msg) {
+			i++ // the comma
+		}
+	}
+	var id uint64
+	hasID := false
+	if i < len(msg) && isDigit(msg[i]) {
+		if t != Event && t != Ack && !t.IsBinary() {
+			return nil, 0, invalid(t.String() + " packet with an ack id")
+		}
+		for ; i < len(msg) && isDigit(msg[i]); i++ {
+			id = id*10 + uint64(msg[i]-'0')
+			if id > maxSafeInteger {
+				return nil, 0, invalid("ack id above 2^53-1")
+			}
+		}
+		hasID = true
+	}
+	if !hasID && (t == Ack || t == BinaryAck) {
+		return nil, 0, invalid(t.String() + " packet without an ack id")
+	}
+	data := msg[i:]
+	if err := d.checkData(t, data, n); err != nil {
+		return nil, 0, err
+	}
+	box := &packetBox{}
+	p := &box.p
+	p.Type, p.Namespace, p.ID, p.HasID = t, nsp, id, hasID
+	if len(data) > 0 {
+		if len(data) <= len(box.data) {
+			p.Data = box.data[:len(data):len(data)]
+			copy(p.Data, data)
+		} else {
+			p.Data = append([]byte(nil), data...)
+		}
+	}
+	return p, n, nil
+}
+
+// attachmentCount parses the "<n>-" of a binary packet header at msg[i:] and
+// returns n and the offset after the dash.
+func (d *Decoder) attachmentCount(msg []byte, i int) (int, int, error) {
+	start := i
+	n := 0
+	for ; i < len(msg) && isDigit(msg[i]); i++ {
+		n = n*10 + int(msg[i]-'0')
+		if n > d.maxAttachments {
+			return 0, 0, &parseError{kind: ErrInvalidPacket, also: ErrTooManyAttachments,
+				detail: "more than " + strconv.Itoa(d.maxAttachments) + " attachments"}
+		}
+	}
+	if i == start || i >= len(msg) || msg[i] != '-' {
+		return 0, 0, invalid("binary packet without an attachment count")
+	}
+	if n == 0 {
+		return 0, 0, invalid("binary packet with no attachment")
+	}
+	return n, i + 1, nil
+}
+
+// namespace returns nsp as a string, reusing the previous one when equal,
+// since a connection mostly talks to the same namespace.
+func (d *Decoder) namespace(nsp []byte) string {
+	if string(nsp) != d.lastNsp {
+		d.lastNsp = string(nsp)
+	}
+	return d.lastNsp
+}
+
+// checkData validates the payload of a packet of type t with n attachments:
+// JSON syntax and depth, the shape the reference parser's isPayloadValid
+// requires, and placeholder numbers.
+func (d *Decoder) checkData(t Type, data []byte, n int) error {
+	if len(data) == 0 {
+		if t == Connect || t == Disconnect {
+			return nil
+		}
+		return invalid(t.String() + " packet without data")
+	}
+	if t == Disconnect {
+		return invalid("DISCONNECT packet with data")
+	}
+	if isSpace(data[0]) {
+		// The reference parser would read a space as an ack id digit.
+		return invalid("space before the data")
+	}
+	s := scanner{data: data, maxDepth: d.maxDepth}
+	var buf [8]phFrame
+	t2 := phTracker{frames: buf[:0]}
+	var top, first tokKind
+	var firstRaw []byte
+	for count := 0; ; count++ {
+		k, start, err := s.next()
+		if err != nil {
+			return asPacketError(err, "data")
+		}
+		if k == tokEOF {
+			break
+		}
+		switch count {
+		case 0:
+			top = k
+		case 1:
+			first, firstRaw = k, data[start:s.pos]
+		}
+		if n == 0 {
+			continue
+		}
+		if ph, _, num := t2.token(&s, k, start, 0); ph && (num < 0 || num >= n) {
+			return invalid("placeholder num out of range at offset " + strconv.Itoa(start))
+		}
+	}
+	if !shapeValid(t, top, first, firstRaw) {
+		return invalid("invalid payload for " + t.String())
+	}
+	return nil
+}
+
+// shapeValid applies the reference isPayloadValid to a payload whose first
+// token is top and, for an array, whose first element token is first (raw
+// text firstRaw).
+func shapeValid(t Type, top, first tokKind, firstRaw []byte) bool {
+	switch t {
+	case Connect:
+		return top == tokObjectStart
+	case ConnectError:
+		return top == tokObjectStart || top == tokString
+	case Event, BinaryEvent:
+		if top != tokArrayStart {
+			return false
+		}
+		switch first {
+		case tokNumber:
+			return true
+		case tokString:
+			for _, name := range reservedEvents {
+				if stringEquals(firstRaw, name) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	case Ack, BinaryAck:
+		return top == tokArrayStart
+	}
+	return false
+}
+
+func invalid(detail string) error {
+	return &parseError{kind: ErrInvalidPacket, detail: detail}
+}

@@ -1,0 +1,198 @@
+package parser
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strconv"
+)
+
+// Placeholder keys. A placeholder is a JSON object whose last "_placeholder"
+// member is true, as in the reference parser (which tests
+// `_placeholder === true` on the JSON.parse result, so later duplicates win).
+const (
+	placeholderKey = "_placeholder"
+	numKey         = "num"
+)
+
+// key kinds of the member being read in an object
+const (
+	keyOther uint8 = iota
+	keyPlaceholder
+	keyNum
+)
+
+// phFrame is the state of one open object while looking for placeholders.
+type phFrame struct {
+	aux  int   // caller's value for this object (ReplacePlaceholders: its offset in dst)
+	num  int   // last "num" member as an index, -1 when not a canonical non-negative integer
+	key  uint8 // kind of the member whose value comes next
+	isPH bool  // last "_placeholder" member was true
+}
+
+// phTracker follows the tokens of a scanner and recognises placeholder
+// objects as they close, in one pass and without recursion.
+type phTracker struct {
+	frames []phFrame
+}
+
+// token feeds the token k that started at start and was just returned by s.
+// When k closes a placeholder object it returns ph true, the object's aux and
+// its num (-1 when num is missing or not a valid index).
+func (t *phTracker) token(s *scanner, k tokKind, start, aux int) (ph bool, objAux, num int) {
+	switch k {
+	case tokObjectStart, tokArrayStart:
+		if s.parentIsObject() {
+			t.setMember(false, false, nil)
+		}
+		if k == tokObjectStart {
+			t.frames = append(t.frames, phFrame{aux: aux, num: -1})
+		}
+	case tokObjectEnd:
+		f := t.frames[len(t.frames)-1]
+		t.frames = t.frames[:len(t.frames)-1]
+		if f.isPH {
+			return true, f.aux, f.num
+		}
+	case tokString:
+		if s.isKey {
+			f := &t.frames[len(t.frames)-1]
+			raw := s.data[start:s.pos]
+			switch {
+			case stringEquals(raw, placeholderKey):
+				f.key = keyPlaceholder
+			case stringEquals(raw, numKey):
+				f.key = keyNum
+			default:
+				f.key = keyOther
+			}
+			return false, 0, 0
+		}
+		fallthrough
+	default: // scalars
+		if s.inObject() {
+			t.setMember(k == tokTrue, k == tokNumber, s.data[start:s.pos])
+		}
+	}
+	return false, 0, 0
+}
+
+// setMember records the value of the current member of the innermost object.
+func (t *phTracker) setMember(isTrue, isNumber bool, raw []byte) {
+	f := &t.frames[len(t.frames)-1]
+	switch f.key {
+	case keyPlaceholder:
+		f.isPH = isTrue
+	case keyNum:
+		f.num = -1
+		if isNumber {
+			f.num = parseIndex(raw)
+		}
+	}
+}
+
+// parseIndex returns the value of a canonical non-negative integer (no sign,
+// fraction, exponent or leading zero) that fits in an int32, else -1. Clients
+// write attachment numbers this way; anything else is treated as invalid.
+func parseIndex(raw []byte) int {
+	if len(raw) == 0 || len(raw) > 9 || (raw[0] == '0' && len(raw) > 1) {
+		return -1
+	}
+	n := 0
+	for _, c := range raw {
+		if !isDigit(c) {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// mayHavePlaceholder is a cheap filter: JSON without the bytes "placeholder"
+// and without any escape cannot contain a placeholder key.
+func mayHavePlaceholder(raw []byte) bool {
+	return bytes.Contains(raw, []byte("placeholder")) || bytes.IndexByte(raw, '\\') >= 0
+}
+
+// HasPlaceholder reports whether the raw JSON value contains a placeholder
+// object (see AppendPlaceholder), so a server knows whether an argument needs
+// ReplacePlaceholders before decoding. It reports false for invalid JSON.
+func HasPlaceholder(raw []byte) bool {
+	if !mayHavePlaceholder(raw) {
+		return false
+	}
+	s := scanner{data: raw}
+	var buf [8]phFrame
+	t := phTracker{frames: buf[:0]}
+	for {
+		k, start, err := s.next()
+		if err != nil || k == tokEOF {
+			return false
+		}
+		if ph, _, _ := t.token(&s, k, start, 0); ph {
+			return true
+		}
+	}
+}
+
+// ReplacePlaceholders appends raw to dst with every placeholder object
+// replaced by the JSON string of the base64 (standard encoding) of the
+// attachment it names, so encoding/json can then decode it into a []byte.
+// Everything else is copied byte for byte. A placeholder nested inside
+// another one disappears with it but must still be valid. Invalid JSON is an
+// error matching ErrInvalidJSON; a "num" that is not an index of attachments
+// is an error matching ErrInvalidPlaceholder. On error dst is returned
+// unchanged.
+func ReplacePlaceholders(dst, raw []byte, attachments [][]byte) ([]byte, error) {
+	orig := len(dst)
+	if !mayHavePlaceholder(raw) {
+		if err := validJSON(raw, 0); err != nil {
+			return dst, err
+		}
+		return append(dst, raw...), nil
+	}
+	s := scanner{data: raw}
+	var buf [8]phFrame
+	t := phTracker{frames: buf[:0]}
+	copied := 0 // raw[:copied] is accounted for in dst
+	for {
+		k, start, err := s.next()
+		if err != nil {
+			return dst[:orig], err
+		}
+		if k == tokEOF {
+			return append(dst, raw[copied:]...), nil
+		}
+		aux := 0
+		if k == tokObjectStart {
+			dst = append(dst, raw[copied:start]...)
+			copied = start
+			aux = len(dst)
+		}
+		ph, at, num := t.token(&s, k, start, aux)
+		if !ph {
+			continue
+		}
+		if num < 0 || num >= len(attachments) {
+			return dst[:orig], &parseError{kind: ErrInvalidPlaceholder,
+				detail: "num out of range at offset " + strconv.Itoa(start)}
+		}
+		dst = appendBase64String(dst[:at], attachments[num])
+		copied = s.pos
+	}
+}
+
+// appendBase64String appends b as a JSON string of its standard base64.
+func appendBase64String(dst, b []byte) []byte {
+	dst = append(dst, '"')
+	dst = base64.StdEncoding.AppendEncode(dst, b)
+	return append(dst, '"')
+}
+
+// AppendPlaceholder appends the placeholder object for attachment num,
+// exactly {"_placeholder":true,"num":N}: clients and the official test
+// suite compare this text, key order included.
+func AppendPlaceholder(dst []byte, num int) []byte {
+	dst = append(dst, `{"_placeholder":true,"num":`...)
+	dst = strconv.AppendInt(dst, int64(num), 10)
+	return append(dst, '}')
+}
