@@ -229,8 +229,7 @@ func (d *Decoder) checkData(t Type, data []byte, n int) error {
 		return invalid("space before the data")
 	}
 	s := scanner{data: data, maxDepth: d.maxDepth}
-	var buf [8]phFrame
-	t2 := phTracker{frames: buf[:0]}
+	var t2 phTracker
 	var top, first tokKind
 	var firstRaw []byte
 	for count := 0; ; count++ {

@@ -30,9 +30,38 @@ type phFrame struct {
 }
 
 // phTracker follows the tokens of a scanner and recognises placeholder
-// objects as they close, in one pass and without recursion.
+// objects as they close, in one pass and without recursion. The frames of
+// the first few open objects live in the tracker itself, so a tracker on the
+// stack costs no allocation for ordinary payloads.
 type phTracker struct {
-	frames []phFrame
+	n     int // open objects
+	small [8]phFrame
+	more  []phFrame // frames beyond len(small)
+}
+
+// top returns the frame of the innermost open object.
+func (t *phTracker) top() *phFrame {
+	if i := t.n - 1; i < len(t.small) {
+		return &t.small[i]
+	}
+	return &t.more[t.n-1-len(t.small)]
+}
+
+func (t *phTracker) push(f phFrame) {
+	if t.n < len(t.small) {
+		t.small[t.n] = f
+	} else if i := t.n - len(t.small); i < len(t.more) {
+		t.more[i] = f
+	} else {
+		t.more = append(t.more, f)
+	}
+	t.n++
+}
+
+func (t *phTracker) pop() phFrame {
+	f := *t.top()
+	t.n--
+	return f
 }
 
 // token feeds the token k that started at start and was just returned by s.
@@ -45,17 +74,15 @@ func (t *phTracker) token(s *scanner, k tokKind, start, aux int) (ph bool, objAu
 			t.setMember(false, false, nil)
 		}
 		if k == tokObjectStart {
-			t.frames = append(t.frames, phFrame{aux: aux, num: -1})
+			t.push(phFrame{aux: aux, num: -1})
 		}
 	case tokObjectEnd:
-		f := t.frames[len(t.frames)-1]
-		t.frames = t.frames[:len(t.frames)-1]
-		if f.isPH {
+		if f := t.pop(); f.isPH {
 			return true, f.aux, f.num
 		}
 	case tokString:
 		if s.isKey {
-			f := &t.frames[len(t.frames)-1]
+			f := t.top()
 			raw := s.data[start:s.pos]
 			switch {
 			case stringEquals(raw, placeholderKey):
@@ -78,7 +105,7 @@ func (t *phTracker) token(s *scanner, k tokKind, start, aux int) (ph bool, objAu
 
 // setMember records the value of the current member of the innermost object.
 func (t *phTracker) setMember(isTrue, isNumber bool, raw []byte) {
-	f := &t.frames[len(t.frames)-1]
+	f := t.top()
 	switch f.key {
 	case keyPlaceholder:
 		f.isPH = isTrue
@@ -121,8 +148,7 @@ func HasPlaceholder(raw []byte) bool {
 		return false
 	}
 	s := scanner{data: raw}
-	var buf [8]phFrame
-	t := phTracker{frames: buf[:0]}
+	var t phTracker
 	for {
 		k, start, err := s.next()
 		if err != nil || k == tokEOF {
@@ -151,8 +177,7 @@ func ReplacePlaceholders(dst, raw []byte, attachments [][]byte) ([]byte, error) 
 		return append(dst, raw...), nil
 	}
 	s := scanner{data: raw}
-	var buf [8]phFrame
-	t := phTracker{frames: buf[:0]}
+	var t phTracker
 	copied := 0 // raw[:copied] is accounted for in dst
 	for {
 		k, start, err := s.next()

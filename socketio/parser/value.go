@@ -8,8 +8,8 @@ import (
 	"strconv"
 )
 
-// MaxValueDepth bounds how deep AppendValue and ResolvePlaceholders walk
-// nested []any, map[string]any and pointers. It matches DefaultMaxDepth, so
+// MaxValueDepth bounds how deep AppendValue walks nested []any,
+// map[string]any and pointers. It matches DefaultMaxDepth, so
 // what the server sends, a Decoder with default limits accepts; and it stops
 // a cyclic value (a map holding itself) with an error instead of a crash.
 const MaxValueDepth = DefaultMaxDepth
