@@ -39,15 +39,11 @@ func TestDecode_EveryPacketType(t *testing.T) {
 		{`0{"token":"123"}`, Packet{Type: Connect, Namespace: "/", Data: []byte(`{"token":"123"}`)}},
 		{"1", Packet{Type: Disconnect, Namespace: "/"}},
 		{`2["chat message","hello"]`, Packet{Type: Event, Namespace: "/", Data: []byte(`["chat message","hello"]`)}},
-		{`3[]`, Packet{Type: Ack, Namespace: "/"}}, // fixed below: ack needs an id
+		{`35[]`, Packet{Type: Ack, Namespace: "/", ID: 5, HasID: true, Data: []byte(`[]`)}},
 		{`4{"message":"no"}`, Packet{Type: ConnectError, Namespace: "/", Data: []byte(`{"message":"no"}`)}},
 		{`51-["a",{"_placeholder":true,"num":0}]`, Packet{Type: BinaryEvent, Namespace: "/", Data: []byte(`["a",{"_placeholder":true,"num":0}]`)}},
 		{`61-5[{"_placeholder":true,"num":0}]`, Packet{Type: BinaryAck, Namespace: "/", ID: 5, HasID: true, Data: []byte(`[{"_placeholder":true,"num":0}]`)}},
 	}
-	tests[4] = struct {
-		msg  string
-		want Packet
-	}{`35[]`, Packet{Type: Ack, Namespace: "/", ID: 5, HasID: true, Data: []byte(`[]`)}}
 	for _, tt := range tests {
 		t.Run(tt.want.Type.String(), func(t *testing.T) {
 			d := NewDecoder(Limits{})
@@ -348,17 +344,17 @@ func TestDecode_BinaryEmptyAttachment(t *testing.T) {
 
 func TestDecode_BinaryAttachmentCount(t *testing.T) {
 	for _, msg := range []string{
-		`5["a"]`,         // no count
-		`5-["a"]`,        // empty count
-		`50-["a"]`,       // zero
-		`51["a"]`,        // no dash: "1" would be an id, then no dash either
-		`5a-["a"]`,       // not a number
-		`5-1-["a"]`,      // negative
-		`51.0-["a"]`,     // not an integer
-		`5 1-["a"]`,      // space
-		`61-`,            // ack without id or data
-		`51-`,            // no data
-		`51-/nsp,`,       // no data
+		`5["a"]`,     // no count
+		`5-["a"]`,    // empty count
+		`50-["a"]`,   // zero
+		`51["a"]`,    // no dash: "1" would be an id, then no dash either
+		`5a-["a"]`,   // not a number
+		`5-1-["a"]`,  // negative
+		`51.0-["a"]`, // not an integer
+		`5 1-["a"]`,  // space
+		`61-`,        // ack without id or data
+		`51-`,        // no data
+		`51-/nsp,`,   // no data
 	} {
 		assertInvalid(t, msg)
 	}
