@@ -100,6 +100,14 @@ export function assertError(res, status, code, message) {
   else assert.deepEqual(json, { code, message });
 }
 
+function codeOf(res) {
+  try {
+    return JSON.parse(res.body).code;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Splits a polling payload into packets. */
 export const decodePayload = (body) => body.split(SEP);
 
@@ -118,7 +126,11 @@ export const poll = (sid, opts) => request({ transport: "polling", sid }, opts);
 export const send = (sid, body, opts = {}) =>
   request({ transport: "polling", sid }, { method: "POST", body, headers: { "Content-Type": "text/plain;charset=UTF-8" }, ...opts });
 
-/** Polls until the session is gone: resolves with the 400 answer, fails after `ms`. */
+/**
+ * Polls until the session is gone, i.e. a GET gets 400 {"code":1} (Session ID unknown):
+ * resolves with that answer, fails after `ms`. (While a WebSocket session lives, a polling
+ * GET gets 400 code 3, transport mismatch, so a bare 400 proves nothing.)
+ */
 export async function expectSessionGone(sid, { ms = 2000 } = {}) {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -133,7 +145,7 @@ export async function expectSessionGone(sid, { ms = 2000 } = {}) {
     } finally {
       clearTimeout(t);
     }
-    if (res && res.status === 400) return res;
+    if (res && res.status === 400 && codeOf(res) === 1) return res;
     if (Date.now() > deadline) {
       assert.fail(`session ${sid} still alive after ${ms} ms (last answer: ${res ? `${res.status} ${res.body}` : "pending GET"})`);
     }
