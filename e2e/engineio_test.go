@@ -49,3 +49,7 @@ func TestEngineIO_ServerClose(t *testing.T) {
 		t.Fatalf("server exit after SIGTERM: %v (want status 0)", err)
 	}
 }
+
+func TestEngineIO_Raw(t *testing.T) {
+	runJS(t, "js/engineio/raw.test.mjs")
+}
