@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bytes"
 	"strconv"
 )
 
@@ -19,7 +20,7 @@ const (
 )
 
 // reservedEvents are the event names the reference server refuses from a
-// client, since they are its own lifecycle events.
+// client, since they are its own lifecycle events. isReserved matches them.
 var reservedEvents = [...]string{
 	"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
 }
@@ -276,16 +277,29 @@ func shapeValid(t Type, top, first tokKind, firstRaw []byte) bool {
 		case tokNumber:
 			return true
 		case tokString:
-			for _, name := range reservedEvents {
-				if stringEquals(firstRaw, name) {
-					return false
-				}
-			}
-			return true
+			return !isReserved(firstRaw)
 		}
 		return false
 	case Ack, BinaryAck:
 		return top == tokArrayStart
+	}
+	return false
+}
+
+// isReserved reports whether the JSON string token raw names a reserved
+// event, after decoding escapes as JSON.parse would.
+func isReserved(raw []byte) bool {
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') >= 0 {
+		if len(body) > 6*len("removeListener") { // the longest name, 6 raw bytes per byte at most
+			return false
+		}
+		var buf [64]byte
+		body = appendUnquoted(buf[:0], raw)
+	}
+	switch string(body) {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
 	}
 	return false
 }

@@ -501,3 +501,14 @@ func TestDecode_ErrorMessagesArePrefixed(t *testing.T) {
 		assert.True(t, strings.HasPrefix(err.Error(), "socketio/parser: "), err.Error())
 	}
 }
+
+func TestIsReserved_MatchesReservedEvents(t *testing.T) {
+	for _, name := range reservedEvents {
+		assert.True(t, isReserved([]byte(`"`+name+`"`)), name)
+	}
+	for _, name := range []string{"", "connec", "connectx", "removelistener", "message"} {
+		assert.False(t, isReserved([]byte(`"`+name+`"`)), name)
+	}
+	long := `"` + strings.Repeat(`\u0061`, 20) + `"`
+	assert.False(t, isReserved([]byte(long)))
+}

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bytes"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -195,14 +196,7 @@ func hexValue(h []byte) uint16 {
 // "connect" as it would after JSON.parse.
 func stringEquals(raw []byte, s string) bool {
 	body := raw[1 : len(raw)-1]
-	escaped := false
-	for _, c := range body {
-		if c == '\\' {
-			escaped = true
-			break
-		}
-	}
-	if !escaped {
+	if bytes.IndexByte(body, '\\') < 0 {
 		return string(body) == s
 	}
 	if len(body) > 6*len(s) { // each decoded byte costs at most 6 raw bytes
