@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/seed-e3ad8a97/sio/engineio"
+	"github.com/seed-e3ad8a97/sio/socketio"
 )
 
 type config struct {
@@ -55,6 +56,9 @@ func main() {
 }
 
 func run(c config) error {
+	if c.recovery || c.redis != "" {
+		return errors.New("-recovery and -redis are not available yet in this build")
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	eopts := &engineio.Options{
 		PingInterval: c.pingInterval,
@@ -67,9 +71,16 @@ func run(c config) error {
 		eopts.CORS = &engineio.CORS{Origins: strings.Split(c.cors, ","), Credentials: true}
 	}
 	echo := engineio.NewServer(engineio.HandlerFunc(newEcho), eopts)
+	io := socketio.NewServer(&socketio.Options{
+		Engine:         eopts,
+		ConnectTimeout: c.connectTimeout,
+		Logger:         logger,
+	})
+	mountSuite(io)
 
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", echo)
+	mux.Handle("/socket.io/", io)
 	if c.pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -101,6 +112,7 @@ func run(c config) error {
 	defer cancel()
 	// Sessions first, so clients hear the goodbye before listeners close.
 	_ = echo.Shutdown(shutdown)
+	_ = io.Shutdown(shutdown)
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

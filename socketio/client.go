@@ -1,0 +1,228 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/seed-e3ad8a97/sio/engineio"
+	"github.com/seed-e3ad8a97/sio/socketio/parser"
+)
+
+var errInvalidState = errors.New("socketio: packet for a namespace in the wrong state")
+
+// client is one Engine.IO connection and the sockets multiplexed on it.
+type client struct {
+	srv  *Server
+	conn *engineio.Session
+	dec  *parser.Decoder // used by the engine's reader only
+
+	mu      sync.Mutex
+	sockets map[string]*Socket // by namespace name
+	timer   *time.Timer        // connect timeout
+	closed  bool
+}
+
+func (srv *Server) newClient(conn *engineio.Session) engineio.SessionHandler {
+	c := &client{
+		srv:     srv,
+		conn:    conn,
+		dec:     parser.NewDecoder(parser.Limits{MaxAttachments: srv.opts.MaxAttachments, MaxDepth: srv.opts.MaxDepth}),
+		sockets: make(map[string]*Socket),
+	}
+	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
+	return c
+}
+
+func (c *client) connectTimeout() {
+	c.mu.Lock()
+	idle := len(c.sockets) == 0
+	c.mu.Unlock()
+	if idle {
+		c.srv.opts.Logger.Debug("socketio: no namespace joined in time", "sid", c.conn.ID())
+		c.conn.Close()
+	}
+}
+
+// Message implements engineio.SessionHandler.
+func (c *client) Message(data []byte, binary bool) {
+	p, err := c.dec.Decode(data, binary)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if p == nil {
+		return // waiting for attachments
+	}
+	c.mu.Lock()
+	s := c.sockets[p.Namespace]
+	c.mu.Unlock()
+	switch {
+	case p.Type == parser.Connect:
+		if s != nil {
+			c.fail(errInvalidState)
+			return
+		}
+		c.connect(p)
+	case s == nil:
+		c.fail(errInvalidState)
+	case p.Type == parser.Event || p.Type == parser.BinaryEvent:
+		e, err := newEvent(s, p)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		if !s.inbox.push(s, func() { s.dispatch(e) }, false) {
+			c.fail(fmt.Errorf("socketio: more than %d events waiting for handlers", c.srv.opts.MaxPendingEvents))
+		}
+	case p.Type == parser.Ack || p.Type == parser.BinaryAck:
+		s.resolveAck(p)
+	case p.Type == parser.Disconnect:
+		c.remove(s)
+		s.close(ReasonClientNamespaceDisconnect)
+	default: // CONNECT_ERROR only goes to clients
+		c.fail(errInvalidState)
+	}
+}
+
+func newEvent(s *Socket, p *parser.Packet) (*Event, error) {
+	args, err := newArgs(p, 0)
+	if err != nil || args.Len() == 0 {
+		return nil, fmt.Errorf("%w: event without name", parser.ErrInvalidPacket)
+	}
+	e := &Event{socket: s}
+	if err := json.Unmarshal(args.raw[0], &e.Name); err != nil {
+		e.Name = string(args.raw[0]) // a number, which the protocol allows
+	}
+	e.Args = Args{raw: args.raw[1:], attachments: args.attachments}
+	if p.HasID {
+		e.ack = &ackOnce{id: p.ID}
+	}
+	return e, nil
+}
+
+// fail closes a connection that broke the protocol.
+func (c *client) fail(err error) {
+	c.srv.opts.Logger.Warn("socketio: closing connection", "sid", c.conn.ID(), "err", err)
+	c.conn.Close()
+}
+
+// connect handles a CONNECT: the socket is created at once, so the events
+// that follow queue behind its middlewares and connection handlers.
+func (c *client) connect(p *parser.Packet) {
+	ns := c.srv.lookup(p.Namespace)
+	if ns == nil {
+		c.sendConnectError(p.Namespace, "Invalid namespace", nil)
+		return
+	}
+	s := &Socket{
+		id:        newSocketID(),
+		nsp:       ns,
+		client:    c,
+		handshake: c.handshake(p.Data),
+		done:      make(chan struct{}),
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.sockets[p.Namespace] = s
+	c.mu.Unlock()
+	s.inbox.push(s, func() { ns.admit(s) }, true)
+}
+
+func (c *client) handshake(auth []byte) *Handshake {
+	r := c.conn.Request()
+	h := &Handshake{
+		Headers: r.Header,
+		Query:   r.URL.Query(),
+		RawAuth: json.RawMessage("{}"),
+		Auth:    map[string]any{},
+		Time:    time.Now(),
+		URL:     r.URL.RequestURI(),
+		Secure:  r.TLS != nil,
+		XDomain: r.Header.Get("Origin") != "",
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		h.Address = host
+	} else {
+		h.Address = r.RemoteAddr
+	}
+	if len(auth) > 0 {
+		h.RawAuth = json.RawMessage(auth)
+		_ = json.Unmarshal(auth, &h.Auth)
+	}
+	return h
+}
+
+func (c *client) sendConnectError(nsp, message string, data any) {
+	body := map[string]any{"message": message}
+	if data != nil {
+		body["data"] = data
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"message": message})
+	}
+	_ = c.send(frames(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: b}), false)
+}
+
+func (c *client) send(msgs []engineio.Message, volatile bool) error {
+	if volatile {
+		c.conn.SendVolatile(msgs...)
+		return nil
+	}
+	return c.conn.Send(msgs...)
+}
+
+// admitted records that a socket joined its namespace.
+func (c *client) admitted() {
+	c.timer.Stop()
+}
+
+// remove forgets s; its namespace may be joined again.
+func (c *client) remove(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+// disconnectAll disconnects every socket of the connection, then closes it.
+func (c *client) disconnectAll() {
+	for _, s := range c.take() {
+		s.disconnect()
+	}
+	c.conn.Close()
+}
+
+func (c *client) take() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	all := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		all = append(all, s)
+	}
+	clear(c.sockets)
+	return all
+}
+
+// Closed implements engineio.SessionHandler.
+func (c *client) Closed(reason string, _ error) {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.timer.Stop()
+	for _, s := range c.take() {
+		s.close(reason)
+	}
+}
+
+// newSocketID returns an unguessable socket id, distinct from any sid.
+func newSocketID() string { return newToken() }
+
