@@ -225,4 +225,3 @@ func (c *client) Closed(reason string, _ error) {
 
 // newSocketID returns an unguessable socket id, distinct from any sid.
 func newSocketID() string { return newToken() }
-

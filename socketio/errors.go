@@ -40,4 +40,6 @@ type ConnectError struct {
 	Data    any
 }
 
-func (e *ConnectError) Error() string { return fmt.Sprintf("socketio: connection refused: %s", e.Message) }
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("socketio: connection refused: %s", e.Message)
+}
