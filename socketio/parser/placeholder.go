@@ -142,20 +142,25 @@ func mayHavePlaceholder(raw []byte) bool {
 
 // HasPlaceholder reports whether the raw JSON value contains a placeholder
 // object (see AppendPlaceholder), so a server knows whether an argument needs
-// ReplacePlaceholders before decoding. It reports false for invalid JSON.
+// ReplacePlaceholders before decoding. It reports false for invalid JSON,
+// even when a placeholder comes before the error.
 func HasPlaceholder(raw []byte) bool {
 	if !mayHavePlaceholder(raw) {
 		return false
 	}
 	s := scanner{data: raw}
 	var t phTracker
+	found := false
 	for {
 		k, start, err := s.next()
-		if err != nil || k == tokEOF {
+		if err != nil {
 			return false
 		}
+		if k == tokEOF {
+			return found
+		}
 		if ph, _, _ := t.token(&s, k, start, 0); ph {
-			return true
+			found = true
 		}
 	}
 }

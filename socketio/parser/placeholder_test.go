@@ -154,3 +154,9 @@ func TestResolvePlaceholders_CyclicValueTerminates(t *testing.T) {
 		ResolvePlaceholders(l, nil)
 	})
 }
+
+func TestHasPlaceholder_FalseForTruncatedJSONAfterPlaceholder(t *testing.T) {
+	// found by FuzzJSONHelpers
+	assert.False(t, HasPlaceholder([]byte(`{"":{"_placeholder":true}`)))
+	assert.False(t, HasPlaceholder([]byte(`[{"_placeholder":true,"num":0}] x`)))
+}
