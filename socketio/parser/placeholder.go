@@ -170,8 +170,9 @@ func HasPlaceholder(raw []byte) bool {
 // attachment it names, so encoding/json can then decode it into a []byte.
 // Everything else is copied byte for byte. A placeholder nested inside
 // another one disappears with it but must still be valid. Invalid JSON is an
-// error matching ErrInvalidJSON; a "num" that is not an index of attachments
-// is an error matching ErrInvalidPlaceholder. On error dst is returned
+// error matching ErrInvalidJSON (whatever comes before the syntax error);
+// otherwise a "num" that is not an index of attachments is an error matching
+// ErrInvalidPlaceholder. On error dst is returned
 // unchanged.
 func ReplacePlaceholders(dst, raw []byte, attachments [][]byte) ([]byte, error) {
 	orig := len(dst)
@@ -184,12 +185,16 @@ func ReplacePlaceholders(dst, raw []byte, attachments [][]byte) ([]byte, error) 
 	s := scanner{data: raw}
 	var t phTracker
 	copied := 0 // raw[:copied] is accounted for in dst
+	var phErr error // the first bad placeholder; reported only if the JSON is valid
 	for {
 		k, start, err := s.next()
 		if err != nil {
 			return dst[:orig], err
 		}
 		if k == tokEOF {
+			if phErr != nil {
+				return dst[:orig], phErr
+			}
 			return append(dst, raw[copied:]...), nil
 		}
 		aux := 0
@@ -203,8 +208,11 @@ func ReplacePlaceholders(dst, raw []byte, attachments [][]byte) ([]byte, error) 
 			continue
 		}
 		if num < 0 || num >= len(attachments) {
-			return dst[:orig], &parseError{kind: ErrInvalidPlaceholder,
-				detail: "num out of range at offset " + strconv.Itoa(start)}
+			if phErr == nil {
+				phErr = &parseError{kind: ErrInvalidPlaceholder,
+					detail: "num out of range at offset " + strconv.Itoa(start)}
+			}
+			continue
 		}
 		dst = appendBase64String(dst[:at], attachments[num])
 		copied = s.pos

@@ -160,3 +160,10 @@ func TestHasPlaceholder_FalseForTruncatedJSONAfterPlaceholder(t *testing.T) {
 	assert.False(t, HasPlaceholder([]byte(`{"":{"_placeholder":true}`)))
 	assert.False(t, HasPlaceholder([]byte(`[{"_placeholder":true,"num":0}] x`)))
 }
+
+func TestReplacePlaceholders_JSONErrorWinsOverPlaceholderError(t *testing.T) {
+	// found by FuzzJSONHelpers
+	_, err := ReplacePlaceholders(nil, []byte(`{"":{"_placeholder":true}`), nil)
+	assert.ErrorIs(t, err, ErrInvalidJSON)
+	assert.NotErrorIs(t, err, ErrInvalidPlaceholder)
+}
