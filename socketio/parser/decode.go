@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 )
 
@@ -101,7 +102,8 @@ func (d *Decoder) Decode(msg []byte, binary bool) (*Packet, error) {
 		return nil, err
 	}
 	if n > 0 {
-		p.Attachments = make([][]byte, 0, n)
+		// The count is the client's word: reserve little, grow as frames come.
+		p.Attachments = make([][]byte, 0, min(n, 16))
 		d.pending, d.want = p, n
 		return nil, nil
 	}
@@ -136,7 +138,7 @@ func (d *Decoder) decodeText(msg []byte) (*Packet, int, error) {
 	nsp := DefaultNamespace
 	if i < len(msg) && msg[i] == '/' {
 		start := i
-		for i < len(msg) && msg[i] != ',' {
+		for i < len(msg) && msg[i] != ',' && i-start <= MaxNamespaceLen {
 			i++
 		}
 		if i-start > MaxNamespaceLen {
@@ -188,8 +190,9 @@ func (d *Decoder) attachmentCount(msg []byte, i int) (int, int, error) {
 	start := i
 	n := 0
 	for ; i < len(msg) && isDigit(msg[i]); i++ {
+		overflow := n > (math.MaxInt-9)/10 // only reachable with a huge MaxAttachments
 		n = n*10 + int(msg[i]-'0')
-		if n > d.maxAttachments {
+		if overflow || n > d.maxAttachments {
 			return 0, 0, &parseError{kind: ErrInvalidPacket, also: ErrTooManyAttachments,
 				detail: "more than " + strconv.Itoa(d.maxAttachments) + " attachments"}
 		}

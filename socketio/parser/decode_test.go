@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -511,4 +512,18 @@ func TestIsReserved_MatchesReservedEvents(t *testing.T) {
 	}
 	long := `"` + strings.Repeat(`\u0061`, 20) + `"`
 	assert.False(t, isReserved([]byte(long)))
+}
+
+func TestDecode_HugeMaxAttachmentsNoOverflowOrBigAlloc(t *testing.T) {
+	d := NewDecoder(Limits{MaxAttachments: math.MaxInt})
+	_, err := d.Decode([]byte(`5`+strings.Repeat("9", 40)+`-["a"]`), false)
+	assert.ErrorIs(t, err, ErrTooManyAttachments)
+	allocs := testing.AllocsPerRun(1, func() {
+		d := NewDecoder(Limits{MaxAttachments: 1 << 40})
+		_, err := d.Decode([]byte(`51000000000-["a"]`), false)
+		if err != nil || !d.Waiting() {
+			panic(err)
+		}
+	})
+	assert.Less(t, allocs, 10.0)
 }
