@@ -184,7 +184,7 @@ func ReplacePlaceholders(dst, raw []byte, attachments [][]byte) ([]byte, error) 
 	}
 	s := scanner{data: raw}
 	var t phTracker
-	copied := 0 // raw[:copied] is accounted for in dst
+	copied := 0     // raw[:copied] is accounted for in dst
 	var phErr error // the first bad placeholder; reported only if the JSON is valid
 	for {
 		k, start, err := s.next()
