@@ -68,13 +68,14 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	srv := b.nsp.srv
 	if b.nsp.isParent() {
 		for _, child := range b.nsp.childList() {
-			_ = child.adapter.Broadcast(withNamespace(p, child.name), b.opts)
+			_ = child.adapter.Broadcast(srv.track(withNamespace(p, child.name), b.opts), b.opts)
 		}
 		return nil
 	}
-	return b.nsp.adapter.Broadcast(p, b.opts)
+	return b.nsp.adapter.Broadcast(srv.track(p, b.opts), b.opts)
 }
 
 func withNamespace(p *parser.Packet, nsp string) *parser.Packet {

@@ -109,6 +109,9 @@ func (ns *Namespace) handlers() ([]Middleware, []func(*Socket)) {
 // runs in the socket's inbox.
 func (ns *Namespace) admit(s *Socket) {
 	mws, onConn := ns.handlers()
+	if s.recovered && !ns.srv.opts.Recovery.RunMiddlewares {
+		mws = nil
+	}
 	for _, mw := range mws {
 		var err error
 		ns.srv.safely("middleware", func() { err = mw(s) })
@@ -128,9 +131,21 @@ func (ns *Namespace) admit(s *Socket) {
 	ns.sockets[s.id] = s
 	ns.mu.Unlock()
 	ns.adapter.AddAll(s.id, s.id)
+	if len(s.restoredRooms) > 0 {
+		ns.adapter.AddAll(s.id, s.restoredRooms...)
+	}
 	s.client.admitted()
-	sid, _ := json.Marshal(map[string]string{"sid": s.id})
-	_ = s.send(&parser.Packet{Type: parser.Connect, Namespace: ns.name, Data: sid}, false)
+	// As the reference does, missed events go before the CONNECT reply.
+	for _, p := range s.missed {
+		_ = s.send(p, false)
+	}
+	s.missed, s.restoredRooms = nil, nil
+	reply := map[string]string{"sid": s.id}
+	if s.pid != "" {
+		reply["pid"] = s.pid
+	}
+	data, _ := json.Marshal(reply)
+	_ = s.send(&parser.Packet{Type: parser.Connect, Namespace: ns.name, Data: data}, false)
 	for _, fn := range onConn {
 		ns.srv.safely("connection handler", func() { fn(s) })
 	}

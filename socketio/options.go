@@ -6,6 +6,7 @@ import (
 
 	"github.com/seed-e3ad8a97/sio/adapter"
 	"github.com/seed-e3ad8a97/sio/engineio"
+	"github.com/seed-e3ad8a97/sio/recovery"
 )
 
 // Options configure a [Server]. nil or zero fields mean the defaults of the
@@ -26,8 +27,25 @@ type Options struct {
 	// MaxPendingEvents bounds the events of one socket waiting for its
 	// handlers; a client flooding past it is disconnected. Default 1024.
 	MaxPendingEvents int
+	// Recovery, when set, turns on connection state recovery: a client
+	// whose connection drops comes back with its id, rooms and data, and
+	// gets the events it missed. Default: off.
+	Recovery *Recovery
 	// Logger receives the server's logs. Default slog.Default().
 	Logger *slog.Logger
+}
+
+// Recovery configures connection state recovery.
+type Recovery struct {
+	// MaxDisconnectionDuration is how long a dropped session can be
+	// recovered. Default 2 minutes.
+	MaxDisconnectionDuration time.Duration
+	// RunMiddlewares runs the namespace's middlewares for a recovered
+	// socket too. Default false: they already ran when it first connected.
+	RunMiddlewares bool
+	// Store keeps sessions and missed packets. Default an in-memory store
+	// (recovery.NewMemory) bounded by MaxDisconnectionDuration.
+	Store adapter.SessionStore
 }
 
 func (o *Options) withDefaults() Options {
@@ -46,6 +64,16 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Recovery != nil {
+		r := *c.Recovery
+		if r.MaxDisconnectionDuration <= 0 {
+			r.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		if r.Store == nil {
+			r.Store = recovery.NewMemory(&recovery.Options{MaxDisconnectionDuration: r.MaxDisconnectionDuration})
+		}
+		c.Recovery = &r
 	}
 	return c
 }

@@ -43,11 +43,15 @@ func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
 // Socket is a client connected to a namespace. Its methods are safe for
 // concurrent use.
 type Socket struct {
-	id        string
-	nsp       *Namespace
-	client    *client
-	handshake *Handshake
-	done      chan struct{}
+	id            string
+	pid           string // private session id, for recovery
+	recovered     bool
+	missed        []*parser.Packet // replayed before the CONNECT reply
+	restoredRooms []string
+	nsp           *Namespace
+	client        *client
+	handshake     *Handshake
+	done          chan struct{}
 
 	mu              sync.Mutex
 	connected       bool
@@ -193,6 +197,9 @@ func (s *Socket) emit(event string, args []any, volatile bool) error {
 		return err
 	}
 	s.notifyOutgoing(event, args)
+	if !volatile {
+		p = s.nsp.srv.track(p, adapter.BroadcastOptions{Rooms: []string{s.id}})
+	}
 	return s.send(p, volatile)
 }
 
@@ -363,6 +370,7 @@ func (s *Socket) close(reason string) {
 		for _, fn := range disconnecting {
 			s.nsp.srv.safely("disconnecting handler", func() { fn(reason) })
 		}
+		s.persist(reason)
 		s.nsp.remove(s)
 		s.mu.Lock()
 		disconnect := s.onDisconnect

@@ -56,8 +56,8 @@ func main() {
 }
 
 func run(c config) error {
-	if c.recovery || c.redis != "" {
-		return errors.New("-recovery and -redis are not available yet in this build")
+	if c.redis != "" {
+		return errors.New("-redis: the Redis adapter is not available yet in this build")
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	eopts := &engineio.Options{
@@ -71,11 +71,15 @@ func run(c config) error {
 		eopts.CORS = &engineio.CORS{Origins: strings.Split(c.cors, ","), Credentials: true}
 	}
 	echo := engineio.NewServer(engineio.HandlerFunc(newEcho), eopts)
-	io := socketio.NewServer(&socketio.Options{
+	sopts := &socketio.Options{
 		Engine:         eopts,
 		ConnectTimeout: c.connectTimeout,
 		Logger:         logger,
-	})
+	}
+	if c.recovery {
+		sopts.Recovery = &socketio.Recovery{MaxDisconnectionDuration: 2 * time.Minute}
+	}
+	io := socketio.NewServer(sopts)
 	mountSuite(io)
 
 	mux := http.NewServeMux()
