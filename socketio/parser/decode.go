@@ -6,11 +6,13 @@ import (
 	"strconv"
 )
 
-// Default limits, as in the reference parser (maxAttachments) and deep
-// enough for any sane payload.
+// Limits of the Decoder and of decoded packets.
 const (
+	// DefaultMaxAttachments is the reference parser's maxAttachments.
 	DefaultMaxAttachments = 10
-	DefaultMaxDepth       = 32
+	// DefaultMaxDepth is deep enough for any sane payload while bounding the
+	// work per message.
+	DefaultMaxDepth = 32
 	// MaxNamespaceLen bounds the namespace of a decoded packet, in bytes. No
 	// real namespace is longer, and the bound keeps a hostile client from
 	// making the server keep or look up huge names.

@@ -2,9 +2,10 @@ package parser
 
 import "errors"
 
-// Sentinel errors. Every error this package returns matches at least one of
-// them with errors.Is, so callers can tell a protocol violation (close the
-// connection) from a programming error.
+// Sentinel errors. Every error of Decode and of the raw-JSON helpers matches
+// at least one of them with errors.Is, so callers can tell a protocol
+// violation (close the connection) from a programming error. AppendValue
+// also passes on encoding/json's errors as they are.
 var (
 	// ErrInvalidPacket reports a message that is not a valid Socket.IO packet.
 	// Every Decode error matches it, so one check is enough to close the

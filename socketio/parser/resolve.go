@@ -12,7 +12,8 @@ import (
 // the result is v, or the attachment when v itself is a placeholder. A
 // placeholder whose num (float64 or json.Number) is not an integer index of
 // attachments is left as it is: a Decoder has already rejected such packets.
-// Containers nested deeper than maxResolveDepth are left untouched.
+// Containers nested deeper than 10000 levels (encoding/json's own limit)
+// are left untouched, so even a cyclic value cannot recurse forever.
 func ResolvePlaceholders(v any, attachments [][]byte) any {
 	return resolve(v, attachments, 0)
 }

@@ -25,7 +25,9 @@ const MaxValueDepth = DefaultMaxDepth
 // HTML escaping off, so its []byte fields become base64 strings as usual.
 //
 // Nesting of the walked containers beyond MaxValueDepth is an error matching
-// ErrTooDeep. On error, dst and *attachments are returned as they were.
+// ErrTooDeep; an invalid json.RawMessage matches ErrInvalidJSON; values that
+// encoding/json refuses (NaN, channels, ...) return its error. On error, dst
+// and *attachments are returned as they were.
 func AppendValue(dst []byte, v any, attachments *[][]byte) ([]byte, error) {
 	n, l := len(dst), len(*attachments)
 	out, err := appendValue(dst, v, attachments, 0)
