@@ -27,6 +27,7 @@ type config struct {
 	duration    time.Duration
 	settle      time.Duration
 	payload     int
+	label       string
 }
 
 func main() {
@@ -41,6 +42,7 @@ func main() {
 	flag.DurationVar(&c.duration, "d", 10*time.Second, "duration (echo, binary, polling)")
 	flag.DurationVar(&c.settle, "settle", 3*time.Second, "pause before reading memory (connect)")
 	flag.IntVar(&c.payload, "payload", 16<<10, "attachment size in bytes (binary)")
+	flag.StringVar(&c.label, "label", "", "a label copied into the output (e.g. sio or node)")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), c.duration+5*time.Minute)
@@ -68,6 +70,9 @@ func main() {
 		os.Exit(1)
 	}
 	res["scenario"] = c.scenario
+	if c.label != "" {
+		res["label"] = c.label
+	}
 	res["time"] = time.Now().UTC().Format(time.RFC3339)
 	_ = json.NewEncoder(os.Stdout).Encode(res)
 }
