@@ -3,6 +3,19 @@
 // the Swift, Java, Python and Go clients) exactly as the Node.js reference
 // server does.
 //
+// Most applications only need the socketio package:
+//
+//	io := socketio.NewServer(nil)
+//	io.OnConnection(func(s *socketio.Socket) {
+//		s.On("chat message", func(e *socketio.Event) {
+//			var msg string
+//			if e.Bind(&msg) == nil {
+//				io.Emit("chat message", msg)
+//			}
+//		})
+//	})
+//	http.Handle("/socket.io/", io)
+//
 // The library is layered; each layer only imports the ones below it:
 //
 //   - [github.com/seed-e3ad8a97/sio/engineio/parser]: Engine.IO packets and
@@ -12,12 +25,15 @@
 //     them, heartbeats and limits.
 //   - [github.com/seed-e3ad8a97/sio/socketio/parser]: Socket.IO packets and
 //     binary attachments.
-//   - github.com/seed-e3ad8a97/sio/socketio: the Socket.IO server, with
+//   - [github.com/seed-e3ad8a97/sio/adapter]: the seam to the rest of a
+//     cluster (rooms, broadcasts, socket queries) and the in-memory default.
+//   - [github.com/seed-e3ad8a97/sio/recovery]: the in-memory store behind
+//     connection state recovery.
+//   - [github.com/seed-e3ad8a97/sio/socketio]: the Socket.IO server, with
 //     namespaces, middlewares, events, acknowledgements, rooms and
 //     broadcasting.
 //
-// Most applications start with the socketio package: create a server, mount
-// it at /socket.io/ and register a connection handler. The examples module
-// holds the Socket.IO chat tutorial and the test server that interoperability
-// and load checks point at.
+// The examples module holds the Socket.IO chat tutorial (examples/chat) and
+// the test server that interoperability, load and hostile-input checks
+// point at (examples/testserver).
 package sio
