@@ -33,8 +33,6 @@ const (
 	serverStartTimeout = 30 * time.Second
 	serverStopTimeout  = 5 * time.Second
 	nodeRunTimeout     = 60 * time.Second
-	// Per-test timeout inside node --test, so a hung test fails with a name.
-	nodeTestTimeout = 30 * time.Second
 )
 
 var (
@@ -208,17 +206,20 @@ func startServer(t testing.TB, flags ...string) (baseURL string, proc *serverPro
 	return baseURL, p
 }
 
-// runNode runs one JS test file (path relative to e2e/) with `node --test` and the given
-// extra environment (KEY=VALUE). Its output goes to the test log; a non-zero exit fails t.
+// runNode runs one JS test file (path relative to e2e/) with node and the given extra
+// environment (KEY=VALUE). Its output goes to the test log; a non-zero exit fails t.
+//
+// The file runs in-process (`node file`, not `node --test file`): node:test then streams
+// each result as it completes, and no file-level timeout hides which test hung. The JS
+// helpers bound every wait; nodeRunTimeout is the last resort.
 func runNode(t testing.TB, script string, env ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), nodeRunTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec",
-		"--test-timeout="+strconv.Itoa(int(nodeTestTimeout.Milliseconds())), script)
+	cmd := exec.CommandContext(ctx, "node", "--test-reporter=spec", script)
 	cmd.Dir = e2eDir
 	cmd.Env = append(os.Environ(), env...)
-	// node --test runs the file in a child process: kill the whole group on timeout.
+	// Kill the whole process group on timeout, should the script start children.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second

@@ -43,7 +43,9 @@ describe("heartbeat", () => {
     const elapsed = Date.now() - start;
     assert.equal(res.status, 200);
     assert.equal(res.body, "2");
-    assert.ok(elapsed >= PING_INTERVAL - 50 && elapsed < PING_INTERVAL + MARGIN, `first ping after ${elapsed} ms`);
+    // Not before pingInterval; the upper bound only catches a ping that never comes on time
+    // (loose, for loaded machines).
+    assert.ok(elapsed >= PING_INTERVAL - 50 && elapsed < PING_INTERVAL + 2000, `first ping after ${elapsed} ms`);
   });
 
   it("polling: a session that never polls nor pongs is gone after pingInterval + pingTimeout", async () => {

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import {
-  SEP, assertError, eioURL, expectSessionGone, openWebSocket, poll, pollingHandshake, request,
+  MAX_WAIT, SEP, assertError, eioURL, expectSessionGone, openWebSocket, poll, pollingHandshake, request,
   send, sleep, wsClosed, WebSocket, wsURL,
 } from "../lib/util.mjs";
 
@@ -162,7 +162,10 @@ describe("A3 polling data flow", () => {
     const { sid } = await pollingHandshake();
     // A POST whose body is still being written keeps the first request open.
     const url = eioURL({ transport: "polling", sid });
-    const slow = http.request(url, { method: "POST", headers: { "Content-Length": "10", "Content-Type": "text/plain" } });
+    const slow = http.request(url, {
+      method: "POST", headers: { "Content-Length": "10", "Content-Type": "text/plain" }, timeout: MAX_WAIT,
+    });
+    slow.on("timeout", () => slow.destroy(new Error("timeout")));
     const slowDone = new Promise((resolve) => {
       slow.on("response", (res) => { res.resume(); res.on("end", () => resolve(res.statusCode)); });
       slow.on("error", () => resolve("error"));

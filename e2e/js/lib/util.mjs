@@ -85,8 +85,14 @@ export function wsURL(query = {}) {
   return url.href;
 }
 
-/** Raw HTTP request; resolves with { status, headers, body (text) }. */
-export async function request(query, { method = "GET", body, headers, signal } = {}) {
+/** Longest wait of any single request or event in the helpers. */
+export const MAX_WAIT = 10000;
+
+/**
+ * Raw HTTP request; resolves with { status, headers, body (text) }. Without a signal of its
+ * own it fails after MAX_WAIT, so that a request the server never answers fails the test.
+ */
+export async function request(query, { method = "GET", body, headers, signal = AbortSignal.timeout(MAX_WAIT) } = {}) {
   const res = await fetch(eioURL(query), { method, body, headers, signal });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
@@ -160,7 +166,7 @@ export async function expectSessionGone(sid, { ms = 2000 } = {}) {
  */
 export function openWebSocket(query = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsURL(query));
+    const ws = new WebSocket(wsURL(query), { handshakeTimeout: MAX_WAIT });
     const queue = [];
     const waiters = [];
     ws.on("message", (data, isBinary) => {
