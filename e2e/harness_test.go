@@ -243,8 +243,16 @@ func runNode(t testing.TB, script string, env ...string) {
 // server process (still running unless the test stopped it).
 func runJS(t *testing.T, script string, flags ...string) *serverProc {
 	t.Helper()
+	return runJSEnv(t, script, nil, flags...)
+}
+
+// runJSEnv is runJS with extra environment (KEY=VALUE) for the script, e.g. to run one
+// file once per transport.
+func runJSEnv(t *testing.T, script string, env []string, flags ...string) *serverProc {
+	t.Helper()
 	baseURL, proc := startServer(t, flags...)
-	runNode(t, script, "SERVER_URL="+baseURL, "SERVER_PID="+strconv.Itoa(proc.Pid()))
+	env = append([]string{"SERVER_URL=" + baseURL, "SERVER_PID=" + strconv.Itoa(proc.Pid())}, env...)
+	runNode(t, script, env...)
 	return proc
 }
 
