@@ -27,6 +27,7 @@ type Server struct {
 
 	live       sync.WaitGroup // sessions not yet over
 	goroutines sync.WaitGroup // writers and close notifiers
+	stats      counters
 }
 
 // NewServer returns a server that hands its sessions to h. opts may be nil.
@@ -40,6 +41,9 @@ func NewServer(h Handler, opts *Options) *Server {
 
 // Options returns the server's options with defaults filled in.
 func (srv *Server) Options() Options { return srv.opts }
+
+// Stats returns a snapshot of the server's counters.
+func (srv *Server) Stats() Stats { return srv.stats.snapshot() }
 
 // Len is the number of open sessions.
 func (srv *Server) Len() int {

@@ -143,5 +143,6 @@ func (e *Event) Ack(args ...any) error {
 	if err != nil {
 		return err
 	}
+	e.socket.nsp.srv.stats.acksOut.Add(1)
 	return e.socket.send(p, false)
 }

@@ -69,6 +69,7 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 		return err
 	}
 	srv := b.nsp.srv
+	srv.stats.broadcasts.Add(1)
 	if b.nsp.isParent() {
 		for _, child := range b.nsp.childList() {
 			_ = child.adapter.Broadcast(srv.track(withNamespace(p, child.name), b.opts), b.opts)
@@ -101,6 +102,7 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		return nil, err
 	}
 	p.ID, p.HasID = b.nsp.nextAckID(), true
+	b.nsp.srv.stats.broadcasts.Add(1)
 	nodes := 1
 	if !b.opts.Flags.Local {
 		if nodes, err = b.nsp.adapter.ServerCount(ctx); err != nil {

@@ -75,10 +75,12 @@ func (c *client) Message(data []byte, binary bool) {
 			c.fail(err)
 			return
 		}
+		c.srv.stats.eventsIn.Add(1)
 		if !s.inbox.push(s, func() { s.dispatch(e) }, false) {
 			c.fail(fmt.Errorf("socketio: more than %d events waiting for handlers", c.srv.opts.MaxPendingEvents))
 		}
 	case p.Type == parser.Ack || p.Type == parser.BinaryAck:
+		c.srv.stats.acksIn.Add(1)
 		s.resolveAck(p)
 	case p.Type == parser.Disconnect:
 		c.remove(s)
@@ -106,6 +108,7 @@ func newEvent(s *Socket, p *parser.Packet) (*Event, error) {
 
 // fail closes a connection that broke the protocol.
 func (c *client) fail(err error) {
+	c.srv.stats.protocolErrors.Add(1)
 	c.srv.opts.Logger.Warn("socketio: closing connection", "sid", c.conn.ID(), "err", err)
 	c.conn.Close()
 }
@@ -115,6 +118,7 @@ func (c *client) fail(err error) {
 func (c *client) connect(p *parser.Packet) {
 	ns := c.srv.lookup(p.Namespace)
 	if ns == nil {
+		c.srv.stats.refused.Add(1)
 		c.sendConnectError(p.Namespace, "Invalid namespace", nil)
 		return
 	}

@@ -127,6 +127,11 @@ func (ns *Namespace) admit(s *Socket) {
 	}
 	s.connected = true
 	s.mu.Unlock()
+	ns.srv.stats.connects.Add(1)
+	ns.srv.stats.sockets.Add(1)
+	if s.recovered {
+		ns.srv.stats.recovered.Add(1)
+	}
 	ns.mu.Lock()
 	ns.sockets[s.id] = s
 	ns.mu.Unlock()
@@ -152,6 +157,7 @@ func (ns *Namespace) admit(s *Socket) {
 }
 
 func (ns *Namespace) refuse(s *Socket, err error) {
+	ns.srv.stats.refused.Add(1)
 	var ce *ConnectError
 	if errors.As(err, &ce) {
 		s.client.sendConnectError(ns.name, ce.Message, ce.Data)

@@ -23,7 +23,8 @@ type Server struct {
 	nsps    map[string]*Namespace
 	parents []*Namespace // dynamic namespaces, in the order added
 
-	wg sync.WaitGroup // socket inboxes
+	wg    sync.WaitGroup // socket inboxes
+	stats counters
 }
 
 // NewServer returns a server with the given options (nil for defaults).
@@ -217,6 +218,7 @@ func (srv *Server) closeAdapters() {
 func (srv *Server) safely(what string, fn func()) {
 	defer func() {
 		if v := recover(); v != nil {
+			srv.stats.panics.Add(1)
 			srv.opts.Logger.Error("socketio: panic in "+what, "panic", v, "stack", string(debug.Stack()))
 		}
 	}()

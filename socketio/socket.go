@@ -197,6 +197,7 @@ func (s *Socket) emit(event string, args []any, volatile bool) error {
 		return err
 	}
 	s.notifyOutgoing(event, args)
+	s.nsp.srv.stats.eventsOut.Add(1)
 	if !volatile {
 		p = s.nsp.srv.track(p, adapter.BroadcastOptions{Rooms: []string{s.id}})
 	}
@@ -228,6 +229,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return Args{}, ErrDisconnected
 	}
 	s.notifyOutgoing(event, args)
+	s.nsp.srv.stats.eventsOut.Add(1)
 	if err := s.send(p, false); err != nil {
 		s.dropAck(p.ID)
 		return Args{}, err
@@ -372,6 +374,8 @@ func (s *Socket) close(reason string) {
 		}
 		s.persist(reason)
 		s.nsp.remove(s)
+		s.nsp.srv.stats.sockets.Add(-1)
+		s.nsp.srv.stats.disconnects.Add(1)
 		s.mu.Lock()
 		disconnect := s.onDisconnect
 		s.listeners, s.anyIn, s.anyOut = nil, nil, nil
