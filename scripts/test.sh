@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-modules=(. examples)
+modules=(. examples metrics/prometheus)
 fuzztime=${FUZZTIME:-10s}
 
 step() { printf '\n=== %s\n' "$*"; }
