@@ -1,0 +1,92 @@
+package engineio_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/seed-e3ad8a97/sio/engineio"
+)
+
+// echo sends every message back to the client that sent it.
+type echo struct{ s *engineio.Session }
+
+func (e echo) Message(data []byte, binary bool) {
+	_ = e.s.Send(engineio.Message{Data: data, Binary: binary})
+}
+
+func (e echo) Closed(reason string, cause error) {}
+
+// Mount the server where the clients look for it (/engine.io/ by default).
+// Shutdown(ctx) ends the sessions gracefully; Close ends them at once.
+func ExampleNewServer() {
+	srv := engineio.NewServer(engineio.HandlerFunc(func(s *engineio.Session) engineio.SessionHandler {
+		return echo{s}
+	}), &engineio.Options{PingInterval: 25 * time.Second, PingTimeout: 20 * time.Second})
+
+	mux := http.NewServeMux()
+	mux.Handle("/engine.io/", srv)
+	ts := httptest.NewServer(mux) // in production: http.ListenAndServe(":3000", mux)
+	defer ts.Close()
+	defer srv.Close()
+
+	// A client's first request: the handshake over long-polling.
+	res, err := http.Get(ts.URL + "/engine.io/?EIO=4&transport=polling")
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	fmt.Println(res.StatusCode, res.Header.Get("Content-Type"))
+	fmt.Println(strings.HasPrefix(string(body), `0{"sid":"`))
+	fmt.Println(strings.Contains(string(body), `"upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`))
+	// Output:
+	// 200 text/plain; charset=UTF-8
+	// true
+	// true
+}
+
+// Send queues messages for the client without blocking on the network; the
+// next long-polling GET (or the WebSocket) carries them.
+func ExampleSession_Send() {
+	srv := engineio.NewServer(engineio.HandlerFunc(func(s *engineio.Session) engineio.SessionHandler {
+		_ = s.Send(
+			engineio.Message{Data: []byte("welcome")},
+			engineio.Message{Data: []byte{1, 2, 3}, Binary: true},
+		)
+		return echo{s}
+	}), nil)
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	get := func(query string) string {
+		res, err := http.Get(ts.URL + "/?EIO=4&transport=polling" + query)
+		if err != nil {
+			panic(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	packets := strings.Split(get(""), "\x1e") // the open packet, then what Open sent
+	sid := packets[0][len(`0{"sid":"`):][:20]
+	for _, p := range packets[1:] {
+		fmt.Printf("%q\n", p)
+	}
+
+	// The echo handler sends back what the client posts.
+	res, err := http.Post(ts.URL+"/?EIO=4&transport=polling&sid="+sid, "text/plain;charset=UTF-8", strings.NewReader("4hello"))
+	if err != nil {
+		panic(err)
+	}
+	res.Body.Close()
+	fmt.Printf("%q\n", get("&sid="+sid))
+	// Output:
+	// "4welcome"
+	// "bAQID"
+	// "4hello"
+}

@@ -1,0 +1,563 @@
+package engineio_test
+
+// Server options and the Session API: CORS, cookie, compression,
+// AllowRequest, queue bounds, volatile sends, shutdown, panics and the
+// ordering of SessionHandler calls.
+
+import (
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/seed-e3ad8a97/sio/engineio"
+)
+
+// A3: with CORS set, a preflight gets 204 and the Access-Control headers.
+func TestCORS_Preflight(t *testing.T) {
+	h := newHarness(t, &engineio.Options{CORS: &engineio.CORS{
+		Origins: []string{"https://good.example"}, Credentials: true, MaxAge: time.Hour,
+	}}, nil)
+	res := h.do(http.MethodOptions, "EIO=4&transport=polling", "", http.Header{
+		"Origin":                         {"https://good.example"},
+		"Access-Control-Request-Method":  {"POST"},
+		"Access-Control-Request-Headers": {"content-type, x-custom"},
+	})
+	if res.status != http.StatusNoContent {
+		t.Fatalf("preflight: %d %q", res.status, res.body)
+	}
+	want := map[string]string{
+		"Access-Control-Allow-Origin":      "https://good.example",
+		"Access-Control-Allow-Credentials": "true",
+		"Access-Control-Allow-Headers":     "content-type, x-custom",
+		"Access-Control-Max-Age":           "3600",
+	}
+	for k, v := range want {
+		if got := res.header.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if m := res.header.Get("Access-Control-Allow-Methods"); !strings.Contains(m, "POST") || !strings.Contains(m, "GET") {
+		t.Errorf("Access-Control-Allow-Methods = %q", m)
+	}
+	if h.srv.Len() != 0 {
+		t.Error("a preflight opened a session")
+	}
+
+	// A disallowed origin is refused.
+	res = h.do(http.MethodOptions, "EIO=4&transport=polling", "", http.Header{"Origin": {"https://evil.example"}})
+	wantError(t, res, http.StatusForbidden, engineio.CodeForbidden)
+	if got := res.header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("refused origin allowed: %q", got)
+	}
+}
+
+// A3: with CORS set, polling responses (and errors) carry the headers.
+func TestCORS_HeadersOnPollingResponses(t *testing.T) {
+	h := newHarness(t, &engineio.Options{CORS: &engineio.CORS{Origins: []string{"*"}}}, nil)
+	origin := http.Header{"Origin": {"https://any.example"}}
+	res := h.do(http.MethodGet, "EIO=4&transport=polling", "", origin)
+	if res.status != 200 || res.header.Get("Access-Control-Allow-Origin") != "https://any.example" {
+		t.Fatalf("handshake: %d, ACAO %q", res.status, res.header.Get("Access-Control-Allow-Origin"))
+	}
+	if res.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Error("credentials allowed without Credentials")
+	}
+	h.session()
+	sid := parseOpen(t, res.body).SID
+	res = h.do(http.MethodPost, sidQuery(sid), "4x", origin)
+	if res.header.Get("Access-Control-Allow-Origin") != "https://any.example" {
+		t.Error("POST without ACAO")
+	}
+	res = h.do(http.MethodGet, "EIO=3&transport=polling", "", origin)
+	if res.status != 400 || res.header.Get("Access-Control-Allow-Origin") != "https://any.example" {
+		t.Errorf("error without ACAO: %d", res.status)
+	}
+}
+
+// A3: AllowOrigin decides instead of Origins.
+func TestCORS_AllowOriginFunc(t *testing.T) {
+	h := newHarness(t, &engineio.Options{CORS: &engineio.CORS{
+		AllowOrigin: func(o string) bool { return strings.HasSuffix(o, ".trusted.example") },
+	}}, nil)
+	res := h.do(http.MethodGet, "EIO=4&transport=polling", "", http.Header{"Origin": {"https://a.trusted.example"}})
+	if res.status != 200 {
+		t.Fatalf("allowed origin: %d", res.status)
+	}
+	h.session()
+	res = h.do(http.MethodGet, "EIO=4&transport=polling", "", http.Header{"Origin": {"https://trusted.example.evil"}})
+	wantError(t, res, http.StatusForbidden, engineio.CodeForbidden)
+}
+
+// Without CORS a WebSocket only opens from the server's own origin; with
+// CORS the configured origins decide.
+func TestCORS_WebSocketOriginCheck(t *testing.T) {
+	dialFrom := func(h *harness, origin string) (int, error) {
+		ws, res, err := h.dial("EIO=4&transport=websocket", &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {origin}}})
+		if err == nil {
+			_ = ws.CloseNow()
+			return 101, nil
+		}
+		if res == nil {
+			return 0, err
+		}
+		return res.StatusCode, err
+	}
+	h := newHarness(t, nil, nil)
+	if code, err := dialFrom(h, h.ts.URL); code != 101 {
+		t.Errorf("same origin refused: %d %v", code, err)
+	}
+	if code, _ := dialFrom(h, "https://evil.example"); code != http.StatusForbidden {
+		t.Errorf("foreign origin without CORS: %d, want 403", code)
+	}
+
+	h = newHarness(t, &engineio.Options{CORS: &engineio.CORS{Origins: []string{"https://good.example"}}}, nil)
+	if code, err := dialFrom(h, "https://good.example"); code != 101 {
+		t.Errorf("allowed origin refused: %d %v", code, err)
+	}
+	if code, _ := dialFrom(h, "https://evil.example"); code != http.StatusForbidden {
+		t.Errorf("disallowed origin: %d, want 403", code)
+	}
+}
+
+// The Cookie option sends the sid in a cookie with the handshake.
+func TestCookie(t *testing.T) {
+	h := newHarness(t, &engineio.Options{Cookie: &engineio.Cookie{HTTPOnly: true}}, nil)
+	res := h.do(http.MethodGet, "EIO=4&transport=polling", "", nil)
+	sid := parseOpen(t, res.body).SID
+	h.session()
+	c := (&http.Response{Header: res.header}).Cookies()
+	if len(c) != 1 || c[0].Name != "io" || c[0].Value != sid || c[0].Path != "/" || !c[0].HttpOnly || c[0].SameSite != http.SameSiteLaxMode {
+		t.Fatalf("cookies = %+v", c)
+	}
+	// Only the handshake sets it.
+	h.post(sid, "4x")
+	if res := h.do(http.MethodPost, sidQuery(sid), "4y", nil); res.header.Get("Set-Cookie") != "" {
+		t.Errorf("POST sets a cookie")
+	}
+
+	// WebSocket handshakes get it too.
+	_, dres, err := h.dial("EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := dres.Cookies(); len(c) != 1 || c[0].Name != "io" || len(c[0].Value) != 20 {
+		t.Errorf("websocket cookies = %+v", c)
+	}
+
+	h = newHarness(t, &engineio.Options{Cookie: &engineio.Cookie{Name: "sticky", Path: "/app", SameSite: http.SameSiteStrictMode}}, nil)
+	res = h.do(http.MethodGet, "EIO=4&transport=polling", "", nil)
+	h.session()
+	c = (&http.Response{Header: res.header}).Cookies()
+	if len(c) != 1 || c[0].Name != "sticky" || c[0].Path != "/app" || c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode {
+		t.Fatalf("cookies = %+v", c)
+	}
+
+	h = newHarness(t, nil, nil)
+	if res := h.do(http.MethodGet, "EIO=4&transport=polling", "", nil); res.header.Get("Set-Cookie") != "" {
+		t.Errorf("cookie without the option: %q", res.header.Get("Set-Cookie"))
+	}
+	h.session()
+}
+
+// Polling responses at least HTTPCompressionThreshold long are compressed
+// for clients that accept it.
+func TestHTTPCompression_Gzip(t *testing.T) {
+	h := newHarness(t, &engineio.Options{HTTPCompressionThreshold: 100}, nil)
+	sid, _, r := h.handshake()
+	big := strings.Repeat("abcdefgh", 100)
+	for _, enc := range []string{"gzip", "deflate", "br;q=1.0, gzip;q=0.8"} {
+		mustSend(t, r.s, text(big))
+		res := h.do(http.MethodGet, sidQuery(sid), "", http.Header{"Accept-Encoding": {enc}})
+		want := "gzip"
+		if enc == "deflate" {
+			want = "deflate"
+		}
+		if got := res.header.Get("Content-Encoding"); got != want {
+			t.Fatalf("%s: Content-Encoding = %q", enc, got)
+		}
+		var zr io.Reader
+		if want == "gzip" {
+			gz, err := gzip.NewReader(strings.NewReader(res.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			zr = gz
+		} else {
+			zr = flate.NewReader(strings.NewReader(res.body))
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil || string(b) != "4"+big {
+			t.Fatalf("%s: decompressed %d bytes, %v", enc, len(b), err)
+		}
+		if len(res.body) >= len(b) {
+			t.Errorf("%s: not smaller: %d >= %d", enc, len(res.body), len(b))
+		}
+	}
+	// Small payloads, and clients that don't accept it, get plain text.
+	mustSend(t, r.s, text("tiny"))
+	if res := h.do(http.MethodGet, sidQuery(sid), "", http.Header{"Accept-Encoding": {"gzip"}}); res.header.Get("Content-Encoding") != "" || res.body != "4tiny" {
+		t.Errorf("small payload: %q %q", res.header.Get("Content-Encoding"), res.body)
+	}
+	mustSend(t, r.s, text(big))
+	if res := h.do(http.MethodGet, sidQuery(sid), "", http.Header{"Accept-Encoding": {"identity"}}); res.header.Get("Content-Encoding") != "" || res.body != "4"+big {
+		t.Errorf("identity: %q", res.header.Get("Content-Encoding"))
+	}
+}
+
+func TestHTTPCompression_Disabled(t *testing.T) {
+	h := newHarness(t, &engineio.Options{HTTPCompressionThreshold: -1}, nil)
+	sid, _, r := h.handshake()
+	mustSend(t, r.s, text(strings.Repeat("x", 10000)))
+	if res := h.do(http.MethodGet, sidQuery(sid), "", http.Header{"Accept-Encoding": {"gzip"}}); res.header.Get("Content-Encoding") != "" {
+		t.Errorf("compressed although disabled")
+	}
+}
+
+// AllowRequest refuses a handshake with 403, code 4 and the error's text;
+// it sees the handshake request.
+func TestAllowRequest_Forbidden403Code4(t *testing.T) {
+	h := newHarness(t, &engineio.Options{AllowRequest: func(r *http.Request) error {
+		if r.Header.Get("Authorization") != "Bearer ok" {
+			return errors.New("no entry")
+		}
+		return nil
+	}}, nil)
+	res := h.do(http.MethodGet, "EIO=4&transport=polling", "", nil)
+	wantError(t, res, http.StatusForbidden, engineio.CodeForbidden)
+	if !strings.Contains(res.body, `"message":"no entry"`) {
+		t.Errorf("body = %q", res.body)
+	}
+	_, dres, err := h.dial("EIO=4&transport=websocket", nil)
+	if err == nil || dres == nil || dres.StatusCode != http.StatusForbidden {
+		t.Errorf("websocket handshake: %v", err)
+	}
+	if h.srv.Len() != 0 {
+		t.Errorf("refused handshakes opened %d sessions", h.srv.Len())
+	}
+	res = h.do(http.MethodGet, "EIO=4&transport=polling", "", http.Header{"Authorization": {"Bearer ok"}})
+	if res.status != 200 {
+		t.Fatalf("allowed handshake: %d", res.status)
+	}
+	h.session()
+}
+
+// Session.Request is the handshake request without its body; Transport
+// follows the upgrade; Done closes when the session ends.
+func TestSession_RequestTransportDone(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	res := h.do(http.MethodGet, "EIO=4&transport=polling&token=abc", "", http.Header{"X-Hello": {"world"}})
+	sid := parseOpen(t, res.body).SID
+	r := h.session()
+	req := r.s.Request()
+	if req.URL.Query().Get("token") != "abc" || req.Header.Get("X-Hello") != "world" || req.RemoteAddr == "" {
+		t.Errorf("request = %v %v %q", req.URL, req.Header, req.RemoteAddr)
+	}
+	if b, _ := io.ReadAll(req.Body); len(b) != 0 {
+		t.Errorf("body = %q", b)
+	}
+	if r.s.ID() != sid || r.s.Transport() != engineio.Polling {
+		t.Errorf("id %q transport %q", r.s.ID(), r.s.Transport())
+	}
+	select {
+	case <-r.s.Done():
+		t.Fatal("done while open")
+	default:
+	}
+	ws := h.upgrade(sid)
+	eventually(t, "transport is websocket", func() bool { return r.s.Transport() == engineio.WebSocket })
+	_ = ws.Close(websocket.StatusNormalClosure, "")
+	wantDone(t, r.s)
+	if h.srv.Len() != 0 {
+		t.Errorf("Len = %d after the session ended", h.srv.Len())
+	}
+}
+
+// A full queue closes the slow client with "transport error" and
+// ErrQueueFull; nothing is partially queued.
+func TestSend_QueueFullClosesSlowConsumer(t *testing.T) {
+	t.Run("packets", func(t *testing.T) {
+		h := newHarness(t, &engineio.Options{MaxQueuedPackets: 3}, nil)
+		sid, _, r := h.handshake()
+		mustSend(t, r.s, text("1"), text("2"))
+		mustSend(t, r.s, text("3"))
+		if err := r.s.Send(text("4")); !errors.Is(err, engineio.ErrQueueFull) {
+			t.Fatalf("Send over the bound = %v", err)
+		}
+		ev := r.waitClosed(t)
+		if ev.reason != engineio.ReasonTransportError || !errors.Is(ev.cause, engineio.ErrQueueFull) {
+			t.Errorf("closed = %+v", ev)
+		}
+		if err := r.s.Send(text("5")); !errors.Is(err, engineio.ErrClosed) {
+			t.Errorf("Send after = %v", err)
+		}
+		h.wantGone(sid)
+	})
+	t.Run("bytes", func(t *testing.T) {
+		h := newHarness(t, &engineio.Options{MaxQueuedBytes: 100}, nil)
+		_, _, r := h.handshake()
+		mustSend(t, r.s, text(strings.Repeat("x", 60)))
+		if err := r.s.Send(text(strings.Repeat("y", 60))); !errors.Is(err, engineio.ErrQueueFull) {
+			t.Fatalf("Send over the bound = %v", err)
+		}
+		r.waitClosed(t)
+	})
+	t.Run("websocket reader stalls", func(t *testing.T) {
+		h := newHarness(t, &engineio.Options{MaxQueuedPackets: 64, WriteTimeout: 200 * time.Millisecond}, nil)
+		ws, _, r := h.wsHandshake()
+		_ = ws // never read again: TCP buffers fill, then the queue
+		big := text(strings.Repeat("z", 64<<10))
+		var err error
+		for range 100_000 {
+			if err = r.s.Send(big); err != nil {
+				break
+			}
+		}
+		if !errors.Is(err, engineio.ErrQueueFull) && !errors.Is(err, engineio.ErrClosed) {
+			t.Fatalf("Send to a stalled reader = %v", err)
+		}
+		if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+			t.Errorf("reason = %q", ev.reason)
+		}
+		wantDone(t, r.s)
+	})
+}
+
+// Send queues all messages or none.
+func TestSend_AllOrNothing(t *testing.T) {
+	h := newHarness(t, &engineio.Options{MaxQueuedPackets: 3}, nil)
+	_, _, r := h.handshake()
+	mustSend(t, r.s, text("a"))
+	if err := r.s.Send(text("b"), text("c"), text("d")); !errors.Is(err, engineio.ErrQueueFull) {
+		t.Fatalf("Send = %v", err)
+	}
+}
+
+// SendVolatile drops messages when the transport cannot write them now.
+func TestSendVolatile_DroppedWhenNotWritable(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	sid, _, r := h.handshake()
+	if r.s.SendVolatile(text("no GET pending")) {
+		t.Fatal("volatile queued with no GET pending")
+	}
+	c := h.asyncGet(sid)
+	waitGETPending(t, r.s)
+	if !r.s.SendVolatile(text("v1")) {
+		t.Fatal("volatile dropped with a GET pending")
+	}
+	if res := h.await(c); res.body != "4v1" {
+		t.Fatalf("GET = %q", res.body)
+	}
+	// Not while something waits before it.
+	mustSend(t, r.s, text("queued"))
+	c = h.asyncGet(sid)
+	if res := h.await(c); res.body != "4queued" {
+		t.Fatalf("GET = %q", res.body)
+	}
+	// Not during an upgrade.
+	ws := h.probe(sid)
+	if r.s.SendVolatile(text("upgrading")) {
+		t.Error("volatile queued during the upgrade")
+	}
+	writeText(t, ws, "5")
+	eventually(t, "upgraded", func() bool { return r.s.Transport() == engineio.WebSocket })
+	// A WebSocket is writable.
+	if !r.s.SendVolatile(text("ws")) {
+		t.Fatal("volatile dropped on an idle websocket")
+	}
+	if got := readText(t, ws); got != "4ws" {
+		t.Fatalf("frame = %q", got)
+	}
+	r.s.Close()
+	if r.s.SendVolatile(text("closed")) {
+		t.Error("volatile queued on a closed session")
+	}
+}
+
+// Shutdown closes every session with "server shutting down": a polling
+// client gets "1", a WebSocket client gets a close; no new session opens.
+func TestShutdown_ClosesSessionsWithReason(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	sid, _, r := h.handshake()
+	sid2, _, r2 := h.handshake()
+	ws, _, r3 := h.wsHandshake()
+	c := h.asyncGet(sid)
+	waitGETPending(t, r.s)
+	mustSend(t, r3.s, text("flushed"))
+
+	done := make(chan error, 1)
+	go func() { done <- h.srv.Shutdown(context.Background()) }()
+	if res := h.await(c); res.body != "1" {
+		t.Errorf("pending GET = %q, want \"1\"", res.body)
+	}
+	// The session without a GET waits for one to say goodbye.
+	eventually(t, "shutdown started", func() bool {
+		res := h.do(http.MethodGet, "EIO=4&transport=polling", "", nil)
+		return res.status != 200
+	})
+	if got := h.get(sid2); len(got) != 1 || got[0] != "1" {
+		t.Errorf("GET after shutdown = %q, want \"1\"", got)
+	}
+	frames, err := readErr(t, ws)
+	if len(frames) != 1 || frames[0] != "4flushed" {
+		t.Errorf("websocket frames = %q", frames)
+	}
+	if websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Errorf("websocket close = %v", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Shutdown = %v", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("Shutdown did not return")
+	}
+	for _, x := range []*rec{r, r2, r3} {
+		if ev := x.waitClosed(t); ev.reason != engineio.ReasonShuttingDown {
+			t.Errorf("reason = %q", ev.reason)
+		}
+		wantDone(t, x.s)
+	}
+	if h.srv.Len() != 0 {
+		t.Errorf("Len = %d", h.srv.Len())
+	}
+}
+
+// When the context ends first, Shutdown closes what is left and returns
+// the context's error.
+func TestShutdown_ContextExpiryForcesClose(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	_, _, r := h.handshake() // never polls again
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := h.srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	wantDone(t, r.s)
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonShuttingDown {
+		t.Errorf("reason = %q", ev.reason)
+	}
+}
+
+// A panic in a handler is recovered: the session closes, the server goes on.
+func TestHandler_PanicIsRecovered(t *testing.T) {
+	h := newHarness(t, nil, func(r *rec) {
+		r.onMessage = func(r *rec, m engineio.Message) {
+			if string(m.Data) == "boom" {
+				panic("boom")
+			}
+		}
+		r.onClosed = func(r *rec, ev closeEvent) { panic("boom in Closed") }
+	})
+	sid, _, r := h.handshake()
+	h.post(sid, "4boom")
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+		t.Errorf("reason = %q", ev.reason)
+	}
+	h.wantGone(sid)
+	ws, _, r2 := h.wsHandshake()
+	writeText(t, ws, "4boom")
+	if ev := r2.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+		t.Errorf("reason = %q", ev.reason)
+	}
+	if _, err := readErr(t, ws); err == nil {
+		t.Error("websocket still open")
+	}
+	// The server still serves.
+	_, _, r3 := h.handshake()
+	r3.s.Close()
+}
+
+// The SessionHandler's calls never overlap and come in the client's order,
+// across POSTs, the upgrade and WebSocket frames; Closed comes once, last.
+func TestHandler_CallsOrderedAndNeverOverlap(t *testing.T) {
+	var slow atomic.Bool
+	h := newHarness(t, nil, func(r *rec) {
+		r.onMessage = func(*rec, engineio.Message) {
+			if slow.Load() {
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+	})
+	slow.Store(true)
+	sid, _, r := h.handshake()
+	var want []string
+	n := 0
+	for range 10 {
+		var body []string
+		for range 5 {
+			body = append(body, "4m"+itoa(n))
+			want = append(want, "msg:m"+itoa(n))
+			n++
+		}
+		h.post(sid, strings.Join(body, "\x1e"))
+	}
+	ws := h.upgrade(sid)
+	for range 50 {
+		writeText(t, ws, "4m"+itoa(n))
+		want = append(want, "msg:m"+itoa(n))
+		n++
+	}
+	_ = ws.Close(websocket.StatusNormalClosure, "")
+	r.waitClosed(t)
+	want = append(want, "closed:"+engineio.ReasonTransportClose)
+	got := r.events()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("events = %q\nwant %q", got, want)
+	}
+	if r.overlaps.Load() != 0 {
+		t.Fatal("handler calls overlapped")
+	}
+}
+
+// Messages racing with a close are never delivered after Closed.
+func TestHandler_NoMessageAfterClosed(t *testing.T) {
+	var bad atomic.Int32
+	h := newHarness(t, nil, func(r *rec) {
+		var closed atomic.Bool
+		r.onMessage = func(*rec, engineio.Message) {
+			if closed.Load() {
+				bad.Add(1)
+			}
+		}
+		r.onClosed = func(*rec, closeEvent) { closed.Store(true) }
+	})
+	for range 20 {
+		ws, _, r := h.wsHandshake()
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+			defer cancel()
+			for range 200 {
+				if ws.Write(ctx, websocket.MessageText, []byte("4x")) != nil {
+					return
+				}
+			}
+		})
+		r.s.Close()
+		wg.Wait()
+		r.waitClosed(t)
+		_ = ws.CloseNow()
+	}
+	if bad.Load() != 0 {
+		t.Fatalf("%d messages delivered after Closed", bad.Load())
+	}
+}
+
+type closer func()
+
+func (closer) Message([]byte, bool)   {}
+func (c closer) Closed(string, error) { c() }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,133 @@
+package engineio_test
+
+// Section A4 (WebSocket transport) of protocol.md.
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"github.com/seed-e3ad8a97/sio/engineio"
+)
+
+// A4: one packet per frame; a text frame is <type><data>, a binary frame is
+// a message with raw bytes, both ways.
+func TestWebSocket_OnePacketPerFrame(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	ws, _, r := h.wsHandshake()
+	writeText(t, ws, "4hello")
+	writeWS(t, ws, websocket.MessageBinary, "\x04\x00\x1e")
+	writeText(t, ws, "4")
+	want := []engineio.Message{text("hello"), {Data: []byte{4, 0, 0x1e}, Binary: true}, text("")}
+	for _, w := range want {
+		if m := r.message(t); !bytes.Equal(m.Data, w.Data) || m.Binary != w.Binary {
+			t.Fatalf("message = %+v, want %+v", m, w)
+		}
+	}
+	mustSend(t, r.s, text("a"), engineio.Message{Data: []byte{1, 2}, Binary: true}, text("b\x1ec"))
+	for _, w := range []struct {
+		typ  websocket.MessageType
+		data string
+	}{{websocket.MessageText, "4a"}, {websocket.MessageBinary, "\x01\x02"}, {websocket.MessageText, "4b\x1ec"}} {
+		if typ, data := readWS(t, ws); typ != w.typ || data != w.data {
+			t.Fatalf("frame = %v %q, want %v %q", typ, data, w.typ, w.data)
+		}
+	}
+}
+
+// A4: a frame with an invalid packet closes the session.
+func TestWebSocket_InvalidPacketClosesSession(t *testing.T) {
+	for _, frame := range []string{"abc", "", "7", "/x", ":x"} {
+		t.Run(frame, func(t *testing.T) {
+			h := newHarness(t, nil, nil)
+			ws, o, r := h.wsHandshake()
+			writeText(t, ws, frame)
+			if _, err := readErr(t, ws); err == nil {
+				t.Fatal("websocket still open")
+			}
+			if ev := r.waitClosed(t); ev.reason != engineio.ReasonParseError {
+				t.Errorf("reason = %q", ev.reason)
+			}
+			wantDone(t, r.s)
+			_, res, err := h.dial("EIO=4&transport=websocket&sid="+o.SID, nil)
+			if err == nil || res.StatusCode != 400 {
+				t.Errorf("sid still known after parse error: %v", err)
+			}
+		})
+	}
+}
+
+// A4: a message larger than maxPayload closes the connection with 1009.
+func TestWebSocket_MessageOverMaxPayloadCloses1009(t *testing.T) {
+	for _, typ := range []websocket.MessageType{websocket.MessageText, websocket.MessageBinary} {
+		t.Run(typ.String(), func(t *testing.T) {
+			h := newHarness(t, &engineio.Options{MaxPayload: 100}, nil)
+			ws, o, r := h.wsHandshake()
+			if o.MaxPayload != 100 {
+				t.Fatalf("maxPayload = %d", o.MaxPayload)
+			}
+			exact := "4" + strings.Repeat("x", 99)
+			writeWS(t, ws, typ, exact)
+			if m := r.message(t); len(m.Data) != 99 && len(m.Data) != 100 {
+				t.Fatalf("message of maxPayload bytes: %d bytes", len(m.Data))
+			}
+			writeWS(t, ws, typ, exact+"y")
+			_, err := readErr(t, ws)
+			if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+				t.Fatalf("close status = %v (%v), want 1009", got, err)
+			}
+			if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+				t.Errorf("reason = %q", ev.reason)
+			}
+			select {
+			case m := <-r.msgs:
+				t.Errorf("oversized message delivered: %d bytes", len(m.Data))
+			default:
+			}
+		})
+	}
+}
+
+// A4: the default read limit of the WebSocket library (32 KiB) does not
+// apply: maxPayload does.
+func TestWebSocket_MessagesUpToMaxPayloadAccepted(t *testing.T) {
+	h := newHarness(t, nil, func(r *rec) { r.echo = true })
+	ws, _, _ := h.wsHandshake()
+	big := "4" + strings.Repeat("z", 200_000)
+	writeText(t, ws, big)
+	if got := readText(t, ws); got != big {
+		t.Fatalf("echo of %d bytes came back as %d", len(big), len(got))
+	}
+}
+
+// A4: permessage-deflate is off by default and negotiated when enabled.
+func TestWebSocket_PerMessageDeflateIsOptional(t *testing.T) {
+	offer := &websocket.DialOptions{CompressionMode: websocket.CompressionNoContextTakeover}
+	h := newHarness(t, nil, nil)
+	ws, res, err := h.dial("EIO=4&transport=websocket", offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ext := res.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+		t.Errorf("deflate negotiated by default: %q", ext)
+	}
+	_ = ws.CloseNow()
+
+	h = newHarness(t, &engineio.Options{PerMessageDeflate: &engineio.Deflate{Threshold: 16}}, func(r *rec) { r.echo = true })
+	ws, res, err = h.dial("EIO=4&transport=websocket", &websocket.DialOptions{CompressionMode: websocket.CompressionNoContextTakeover})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ext := res.Header.Get("Sec-WebSocket-Extensions"); !strings.Contains(ext, "permessage-deflate") {
+		t.Errorf("deflate not negotiated: %q", ext)
+	}
+	parseOpen(t, readText(t, ws))
+	h.session()
+	msg := "4" + strings.Repeat("compress me ", 100)
+	writeText(t, ws, msg)
+	if got := readText(t, ws); got != msg {
+		t.Fatalf("echo = %q", got)
+	}
+}
