@@ -38,7 +38,7 @@ args_for() {
     echo100) echo "-scenario echo -c 100 -d 10s" ;;
     broadcast1k) echo "-scenario broadcast -n 1000 -k 50" ;;
     broadcast5k) echo "-scenario broadcast -n 5000 -k 20" ;;
-    binary) echo "-scenario echo -c 50 -d 10s -payload 16384" | sed 's/echo/binary/' ;;
+    binary) echo "-scenario binary -c 50 -d 10s -payload 16384" ;;
     polling) echo "-scenario polling -c 50 -d 10s" ;;
   esac
 }
