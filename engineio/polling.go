@@ -90,8 +90,9 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(body) > max {
+		// As the reference server does: refuse the body, keep the session.
+		s.srv.opts.Logger.Debug("engineio: polling body refused", "sid", s.id, "err", errBodyTooLarge)
 		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
-		s.close(ReasonTransportError, errBodyTooLarge, false)
 		return
 	}
 	stopped := false

@@ -233,3 +233,36 @@ func TestPolling_ManyRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// A3: a POST body over maxPayload gets 413 and the session stays up.
+func TestPolling_BodyOverMaxPayloadIs413(t *testing.T) {
+	h := newHarness(t, &engineio.Options{MaxPayload: 100}, nil)
+	sid, o, r := h.handshake()
+	if o.MaxPayload != 100 {
+		t.Fatalf("maxPayload = %d", o.MaxPayload)
+	}
+	exact := "4" + strings.Repeat("x", 99)
+	h.post(sid, exact)
+	if m := r.message(t); string(m.Data) != exact[1:] {
+		t.Fatalf("message of maxPayload bytes: %q", m.Data)
+	}
+	res := h.do(http.MethodPost, sidQuery(sid), exact+"y", nil)
+	if res.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status = %d, want 413", res.status)
+	}
+	select {
+	case m := <-r.msgs:
+		t.Fatalf("oversized body delivered: %q", m.Data)
+	default:
+	}
+	// The session stays up.
+	h.post(sid, "4after")
+	if m := r.message(t); string(m.Data) != "after" {
+		t.Fatalf("message = %q", m.Data)
+	}
+	select {
+	case ev := <-r.closed:
+		t.Fatalf("session closed by 413: %+v", ev)
+	default:
+	}
+}
