@@ -555,6 +555,31 @@ func TestHandler_NoMessageAfterClosed(t *testing.T) {
 	}
 }
 
+// Server.Close returns only once every Closed call has returned.
+func TestServerClose_WaitsForClosedHandlers(t *testing.T) {
+	var inClosed, returned atomic.Int32
+	h := newHarness(t, &engineio.Options{PingInterval: 20 * time.Millisecond, PingTimeout: 20 * time.Millisecond}, func(r *rec) {
+		r.onClosed = func(*rec, closeEvent) {
+			inClosed.Add(1)
+			time.Sleep(20 * time.Millisecond)
+			returned.Add(1)
+		}
+	})
+	for range 20 {
+		h.handshake()
+	}
+	ws, _, _ := h.wsHandshake()
+	defer ws.CloseNow()
+	// Some sessions time out on their own while Close runs.
+	time.Sleep(30 * time.Millisecond)
+	if err := h.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if in, out := inClosed.Load(), returned.Load(); in != 21 || out != 21 {
+		t.Fatalf("after Close: %d Closed calls started, %d returned; want 21", in, out)
+	}
+}
+
 type closer func()
 
 func (closer) Message([]byte, bool)   {}

@@ -292,6 +292,9 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 	}
 	s.closed = true
 	s.graceful = graceful
+	// Count the notifier below now, while the session is not finished: a
+	// Server.Close that saw every session finish must also wait for it.
+	s.srv.goroutines.Add(1)
 	if s.timer != nil {
 		s.timer.Stop()
 	}
@@ -327,7 +330,6 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 			s.finish()
 		}
 	}
-	s.srv.goroutines.Add(1)
 	go func() {
 		defer s.srv.goroutines.Done()
 		s.recvMu.Lock()
