@@ -11,9 +11,23 @@ func PollState(s *Session) (getting, posting bool) {
 	return s.getting, s.posting
 }
 
+// Closing reports whether the session has been told to close.
+func Closing(s *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
 // Upgrading reports whether a probe WebSocket is being exchanged.
 func Upgrading(s *Session) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.upgrading
+}
+
+// SetTestHookRegistered runs f between the registration of each new
+// session and its Handler.Open, until the returned func is called.
+func SetTestHookRegistered(f func(*Session)) (restore func()) {
+	testHookRegistered = f
+	return func() { testHookRegistered = nil }
 }

@@ -137,7 +137,12 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 			return
 		}
 	}
+	// From the moment the session is registered it may be closed (by
+	// Server.Close, say); holding recvMu until Open has returned keeps
+	// Closed from running first, so every Open gets its Closed.
+	s.recvMu.Lock()
 	if !srv.register(s) {
+		s.recvMu.Unlock()
 		if s.ws != nil {
 			_ = s.ws.Close(4000, ReasonShuttingDown)
 		} else {
@@ -145,9 +150,14 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 		}
 		return
 	}
+	if testHookRegistered != nil {
+		testHookRegistered(s)
+	}
 	s.mu.Lock()
-	s.pushControlData(parser.Open, srv.openPacket(s.id, transport))
-	s.timer = time.AfterFunc(srv.opts.PingInterval, s.heartbeat)
+	if !s.closed {
+		s.pushControlData(parser.Open, srv.openPacket(s.id, transport))
+		s.timer = time.AfterFunc(srv.opts.PingInterval, s.heartbeat)
+	}
 	s.mu.Unlock()
 	if !s.open(srv.handler) {
 		if s.ws != nil {
@@ -163,10 +173,13 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 	s.poll(w, r)
 }
 
-// open asks h for the session's receiver. Holding recvMu keeps Closed from
-// running before it has one. A panicking handler closes the session.
+// testHookRegistered, when set by a test, runs between the registration of
+// a new session and the call of Handler.Open.
+var testHookRegistered func(*Session)
+
+// open asks h for the session's receiver; it is called with recvMu held and
+// releases it. A panicking handler closes the session.
 func (s *Session) open(h Handler) (ok bool) {
-	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
 	defer func() {
 		if v := recover(); v != nil {

@@ -580,6 +580,94 @@ func TestServerClose_WaitsForClosedHandlers(t *testing.T) {
 	}
 }
 
+// Every session opened gets exactly one Closed, even when the server
+// closes while handshakes are in flight.
+func TestServerClose_EveryOpenGetsClosed(t *testing.T) {
+	for range 10 {
+		var opened, closed atomic.Int32
+		srv := engineio.NewServer(engineio.HandlerFunc(func(s *engineio.Session) engineio.SessionHandler {
+			opened.Add(1)
+			return closer(func() { closed.Add(1) })
+		}), &engineio.Options{Logger: quiet})
+		mux := http.NewServeMux()
+		mux.Handle("/engine.io/", srv)
+		h := &harness{t: t}
+		h.ts = newTestServer(t, mux)
+		h.client = h.ts.Client()
+		h.base = h.ts.URL + "/engine.io/"
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 10 {
+					if res, err := h.try(http.MethodGet, "EIO=4&transport=polling", "", nil); err != nil || res.status != 200 {
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(time.Millisecond)
+		_ = srv.Close()
+		wg.Wait()
+		if o, c := opened.Load(), closed.Load(); o != c {
+			t.Fatalf("%d sessions opened, %d closed", o, c)
+		}
+	}
+}
+
+// A session closed between its registration and Handler.Open still gets
+// Closed after Open, and its client learns that it closed.
+func TestServerClose_DuringHandshakePairsOpenAndClosed(t *testing.T) {
+	for _, transport := range []string{engineio.Polling, engineio.WebSocket} {
+		t.Run(transport, func(t *testing.T) {
+			var events []string
+			var mu sync.Mutex
+			logEvent := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
+			srv := engineio.NewServer(engineio.HandlerFunc(func(s *engineio.Session) engineio.SessionHandler {
+				logEvent("open")
+				return closer(func() { logEvent("closed") })
+			}), &engineio.Options{Logger: quiet})
+			h := &harness{t: t}
+			h.ts = newTestServer(t, srv)
+			h.client = h.ts.Client()
+			h.base = h.ts.URL + "/"
+			closeReturned := make(chan struct{})
+			defer engineio.SetTestHookRegistered(func(s *engineio.Session) {
+				go func() { _ = srv.Close(); close(closeReturned) }()
+				eventually(t, "the session is closed", func() bool { return engineio.Closing(s) })
+				// Give a Close that does not wait for Open a chance to return.
+				select {
+				case <-closeReturned:
+				case <-time.After(200 * time.Millisecond):
+				}
+			})()
+			if transport == engineio.Polling {
+				res := h.do(http.MethodGet, "EIO=4&transport=polling", "", nil)
+				if res.status != 200 || res.body != "1" {
+					t.Errorf("handshake = %d %q, want the close packet alone", res.status, res.body)
+				}
+			} else {
+				ws, _, err := h.dial("EIO=4&transport=websocket", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if frames, err := readErr(t, ws); len(frames) != 0 {
+					t.Errorf("frames = %q (%v), want the socket closed", frames, err)
+				}
+			}
+			select {
+			case <-closeReturned:
+			case <-time.After(waitTimeout):
+				t.Fatal("Close did not return")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.Join(events, ",") != "open,closed" {
+				t.Fatalf("handler calls = %q, want open then closed", events)
+			}
+		})
+	}
+}
+
 type closer func()
 
 func (closer) Message([]byte, bool)   {}

@@ -334,15 +334,16 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 		defer s.srv.goroutines.Done()
 		s.recvMu.Lock()
 		s.ended.Store(true)
+		h := s.handler
 		s.recvMu.Unlock()
-		if s.handler != nil {
+		if h != nil {
 			func() {
 				defer func() {
 					if v := recover(); v != nil {
 						s.srv.opts.Logger.Error("engineio: panic in close handler", "sid", s.id, "panic", v)
 					}
 				}()
-				s.handler.Closed(reason, cause)
+				h.Closed(reason, cause)
 			}()
 		}
 	}()
