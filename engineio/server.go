@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -159,13 +159,9 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 		s.timer = time.AfterFunc(srv.opts.PingInterval, s.heartbeat)
 	}
 	s.mu.Unlock()
-	if !s.open(srv.handler) {
-		if s.ws != nil {
-			_ = s.ws.CloseNow()
-			s.finish()
-		}
-		return
-	}
+	s.open(srv.handler)
+	// Even when Open panicked and closed the session, go on: the polling
+	// client gets the close packet, the WebSocket reader ends the session.
 	if transport == WebSocket {
 		s.readLoop(s.ws)
 		return
@@ -178,18 +174,17 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 var testHookRegistered func(*Session)
 
 // open asks h for the session's receiver; it is called with recvMu held and
-// releases it. A panicking handler closes the session.
-func (s *Session) open(h Handler) (ok bool) {
+// releases it. A panicking handler closes the session (and, having no
+// receiver, gets no Closed).
+func (s *Session) open(h Handler) {
 	defer s.recvMu.Unlock()
 	defer func() {
 		if v := recover(); v != nil {
 			s.srv.opts.Logger.Error("engineio: panic in open handler", "sid", s.id, "panic", v)
-			go s.close(ReasonTransportError, errors.New("engineio: open handler panicked"), false)
-			ok = false
+			s.close(ReasonTransportError, fmt.Errorf("engineio: open handler panic: %v", v), false)
 		}
 	}()
 	s.handler = h.Open(s)
-	return true
 }
 
 func (srv *Server) openPacket(sid, transport string) []byte {

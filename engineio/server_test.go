@@ -479,6 +479,34 @@ func TestHandler_PanicIsRecovered(t *testing.T) {
 	r3.s.Close()
 }
 
+// A panic in Handler.Open is recovered: the client learns that the session
+// closed, the session is gone and the server goes on.
+func TestHandler_PanicInOpenIsRecovered(t *testing.T) {
+	var panics atomic.Bool
+	panics.Store(true)
+	h := newHarness(t, nil, func(r *rec) {
+		if panics.Load() {
+			panic("boom in Open")
+		}
+	})
+	res := h.do(http.MethodGet, "EIO=4&transport=polling", "", nil)
+	if res.status != 200 || res.body != "1" {
+		t.Errorf("polling handshake = %d %q, want the close packet", res.status, res.body)
+	}
+	ws, _, err := h.dial("EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, err := readErr(t, ws)
+	if len(frames) > 1 || (len(frames) == 1 && !strings.HasPrefix(frames[0], "0{")) {
+		t.Errorf("websocket frames = %q (%v)", frames, err)
+	}
+	eventually(t, "no session is left", func() bool { return h.srv.Len() == 0 })
+	panics.Store(false)
+	_, _, r := h.handshake()
+	r.s.Close()
+}
+
 // The SessionHandler's calls never overlap and come in the client's order,
 // across POSTs, the upgrade and WebSocket frames; Closed comes once, last.
 func TestHandler_CallsOrderedAndNeverOverlap(t *testing.T) {

@@ -276,7 +276,8 @@ func (s *Session) deliver(data []byte, binary bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.srv.opts.Logger.Error("engineio: panic in message handler", "sid", s.id, "panic", v)
-			go s.close(ReasonTransportError, fmt.Errorf("engineio: handler panic: %v", v), false)
+			// close does not wait for recvMu: calling it here is safe.
+			s.close(ReasonTransportError, fmt.Errorf("engineio: handler panic: %v", v), false)
 		}
 	}()
 	s.handler.Message(data, binary)
