@@ -6,8 +6,10 @@
 package recovery
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +31,10 @@ type Options struct {
 	// MaxPackets bounds the packets kept; the oldest go first (sessions
 	// that needed them then start afresh). Default 100,000.
 	MaxPackets int
+	// MaxBytes bounds the size of the packets kept (their data,
+	// attachments and rooms); the oldest go first. A single packet larger
+	// than MaxBytes is still kept, alone. Default 128 MiB.
+	MaxBytes int64
 	// Now is the clock (for tests). Default time.Now.
 	Now func() time.Time
 }
@@ -41,6 +47,7 @@ type Memory struct {
 	mu       sync.Mutex
 	seq      uint64
 	packets  []entry // in offset order
+	bytes    int64   // sum of the packets' size
 	sessions map[string]*kept
 	order    []*kept // by disconnection time, for eviction
 }
@@ -48,10 +55,15 @@ type Memory struct {
 type entry struct {
 	seq    uint64
 	at     time.Time
+	size   int64
 	p      *parser.Packet
 	rooms  []string
 	except []string
 }
+
+// ErrNotArray is returned by Append for a packet whose data is not a JSON
+// array, where no offset can be added.
+var ErrNotArray = errors.New("recovery: packet data is not a JSON array")
 
 type kept struct {
 	s    adapter.Session
@@ -74,6 +86,9 @@ func NewMemory(opts *Options) *Memory {
 	if o.MaxPackets <= 0 {
 		o.MaxPackets = 100_000
 	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 128 << 20
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -84,31 +99,71 @@ func NewMemory(opts *Options) *Memory {
 
 // Append implements [adapter.SessionStore].
 func (m *Memory) Append(p *parser.Packet, opts adapter.BroadcastOptions) (*parser.Packet, error) {
+	arr := bytes.TrimSpace(p.Data)
+	if len(arr) < 2 || arr[0] != '[' || arr[len(arr)-1] != ']' {
+		return nil, ErrNotArray
+	}
+	rooms, except := slices.Clone(opts.Rooms), slices.Clone(opts.Except)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.opts.Now()
 	m.seq++
-	offset := m.epoch + "-" + strconv.FormatUint(m.seq, 36)
 	c := *p
-	c.Data = appendLast(p.Data, offset)
-	m.prune(now)
-	if extra := len(m.packets) - m.opts.MaxPackets + 1; extra > 0 {
-		clear(m.packets[:extra])
-		m.packets = m.packets[extra:]
+	c.Data = appendLast(arr, m.epoch, m.seq)
+	size := int64(len(c.Data))
+	for _, a := range c.Attachments {
+		size += int64(len(a))
 	}
-	m.packets = append(m.packets, entry{seq: m.seq, at: now, p: &c, rooms: opts.Rooms, except: opts.Except})
+	for _, r := range rooms {
+		size += int64(len(r))
+	}
+	for _, r := range except {
+		size += int64(len(r))
+	}
+	m.prune(now)
+	// Only the oldest packets are dropped, so that an offset still kept
+	// always has every packet after it.
+	drop := max(len(m.packets)-m.opts.MaxPackets+1, 0)
+	kept := m.bytes
+	for _, e := range m.packets[:drop] {
+		kept -= e.size
+	}
+	for drop < len(m.packets) && kept+size > m.opts.MaxBytes {
+		kept -= m.packets[drop].size
+		drop++
+	}
+	m.dropPackets(drop)
+	m.packets = append(m.packets, entry{seq: m.seq, at: now, size: size, p: &c, rooms: rooms, except: except})
+	m.bytes += size
 	return &c, nil
 }
 
-// appendLast adds the string s as the last element of a JSON array.
-func appendLast(arr []byte, s string) []byte {
-	out := make([]byte, 0, len(arr)+len(s)+3)
-	out = append(out, arr[:len(arr)-1]...)
-	if len(arr) > 2 {
+// dropPackets forgets the n oldest packets; m.mu is held.
+func (m *Memory) dropPackets(n int) {
+	if n <= 0 {
+		return
+	}
+	for _, e := range m.packets[:n] {
+		m.bytes -= e.size
+	}
+	clear(m.packets[:n])
+	m.packets = m.packets[n:]
+}
+
+// appendLast adds the offset of seq as the last element of arr, a JSON
+// array without surrounding spaces.
+func appendLast(arr []byte, epoch string, seq uint64) []byte {
+	body := bytes.TrimRight(arr[:len(arr)-1], " \t\r\n")
+	out := make([]byte, 0, len(body)+len(epoch)+16)
+	out = append(out, body...)
+	if len(body) > 1 { // not "[" alone: the array has elements
 		out = append(out, ',')
 	}
-	out = parser.AppendString(out, s)
-	return append(out, ']')
+	out = append(out, '"')
+	out = append(out, epoch...)
+	out = append(out, '-')
+	out = strconv.AppendUint(out, seq, 36)
+	return append(out, '"', ']')
 }
 
 // Persist implements [adapter.SessionStore].
@@ -166,11 +221,13 @@ func (m *Memory) Restore(nsp, pid, offset string) (*adapter.Session, error) {
 }
 
 func (m *Memory) parseOffset(offset string) (uint64, bool) {
-	epoch, n, ok := strings.Cut(offset, "-")
-	if !ok || epoch != m.epoch {
+	// The epoch is base64url, which may hold '-' too: the sequence number
+	// is what follows the last one.
+	i := strings.LastIndexByte(offset, '-')
+	if i < 0 || offset[:i] != m.epoch {
 		return 0, false
 	}
-	seq, err := strconv.ParseUint(n, 36, 64)
+	seq, err := strconv.ParseUint(offset[i+1:], 36, 64)
 	return seq, err == nil
 }
 
@@ -202,8 +259,7 @@ func (m *Memory) prune(now time.Time) {
 		n++
 	}
 	if n > 0 {
-		clear(m.packets[:n])
-		m.packets = m.packets[n:]
+		m.dropPackets(n)
 	}
 	for len(m.order) > 0 && m.order[0].at.Before(limit) {
 		m.drop(m.order[0])
