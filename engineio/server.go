@@ -22,7 +22,8 @@ type Server struct {
 	handler Handler
 
 	mu       sync.RWMutex
-	sessions map[string]*Session
+	sessions map[string]*Session   // by sid, until closed
+	active   map[*Session]struct{} // until finished (a closing session may linger)
 	shutdown bool
 
 	live       sync.WaitGroup // sessions not yet over
@@ -36,6 +37,7 @@ func NewServer(h Handler, opts *Options) *Server {
 		opts:     opts.withDefaults(),
 		handler:  h,
 		sessions: make(map[string]*Session),
+		active:   make(map[*Session]struct{}),
 	}
 }
 
@@ -216,6 +218,7 @@ func (srv *Server) register(s *Session) bool {
 		return false
 	}
 	srv.sessions[s.id] = s
+	srv.active[s] = struct{}{}
 	srv.live.Add(1)
 	return true
 }
@@ -226,11 +229,22 @@ func (srv *Server) session(id string) *Session {
 	return srv.sessions[id]
 }
 
+// forget makes the session's sid unknown.
 func (srv *Server) forget(s *Session) {
 	srv.mu.Lock()
 	if srv.sessions[s.id] == s {
 		delete(srv.sessions, s.id)
 	}
+	srv.mu.Unlock()
+}
+
+// remove drops a finished session.
+func (srv *Server) remove(s *Session) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	delete(srv.active, s)
 	srv.mu.Unlock()
 }
 
@@ -262,8 +276,11 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 func (srv *Server) Close() error {
 	for _, s := range srv.stop() {
 		s.close(ReasonShuttingDown, nil, false)
+		// Also the sessions already closing gracefully: drop their
+		// connections, and the polling ones lingering to say goodbye.
+		s.abort()
 		if s.Transport() == Polling {
-			s.finish() // a session lingering to say goodbye
+			s.finish()
 		}
 	}
 	srv.live.Wait()
@@ -271,13 +288,13 @@ func (srv *Server) Close() error {
 	return nil
 }
 
-// stop refuses new sessions and returns the open ones.
+// stop refuses new sessions and returns those not yet finished.
 func (srv *Server) stop() []*Session {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	srv.shutdown = true
-	all := make([]*Session, 0, len(srv.sessions))
-	for _, s := range srv.sessions {
+	all := make([]*Session, 0, len(srv.active))
+	for s := range srv.active {
 		all = append(all, s)
 	}
 	return all

@@ -450,6 +450,54 @@ func TestShutdown_ContextExpiryForcesClose(t *testing.T) {
 	}
 }
 
+// Server.Close ends every session at once, also those whose graceful close
+// (Session.Close, Shutdown) is stuck behind a client that reads nothing.
+func TestServerClose_EndsStalledGracefulCloses(t *testing.T) {
+	h := newHarness(t, &engineio.Options{WriteTimeout: 30 * time.Second, MaxQueuedBytes: 256 << 20}, nil)
+	ws, _, r := h.wsHandshake()
+	_ = ws // the client reads nothing more: TCP buffers fill, the writer blocks
+	big := text(strings.Repeat("z", 1<<20))
+	for range 64 {
+		mustSend(t, r.s, big)
+	}
+	r.s.Close()
+	done := make(chan error, 1)
+	go func() { done <- h.srv.Close() }()
+	select {
+	case <-done:
+	case <-time.After(waitTimeout):
+		t.Fatal("Server.Close waited for a stalled graceful close")
+	}
+	wantDone(t, r.s)
+}
+
+// When Shutdown's context ends, sessions still flushing to clients that
+// read nothing are dropped and Shutdown returns.
+func TestShutdown_ContextExpiryDropsStalledWebSockets(t *testing.T) {
+	h := newHarness(t, &engineio.Options{WriteTimeout: 30 * time.Second, MaxQueuedBytes: 256 << 20}, nil)
+	_, _, r := h.wsHandshake()
+	big := text(strings.Repeat("z", 1<<20))
+	for range 64 {
+		mustSend(t, r.s, big)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- h.srv.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Shutdown = %v", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("Shutdown ignored its context")
+	}
+	wantDone(t, r.s)
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonShuttingDown {
+		t.Errorf("reason = %q", ev.reason)
+	}
+}
+
 // A panic in a handler is recovered: the session closes, the server goes on.
 func TestHandler_PanicIsRecovered(t *testing.T) {
 	h := newHarness(t, nil, func(r *rec) {

@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/seed-e3ad8a97/sio/engineio/parser"
 )
 
@@ -73,10 +71,10 @@ type Session struct {
 	wake    chan struct{} // wakes the pending GET
 
 	// websocket
-	ws        *websocket.Conn
+	ws        *socket
 	writing   bool // a writer goroutine owns ws writes
 	upgrading bool
-	probe     *websocket.Conn
+	probe     *socket
 }
 
 func newSession(srv *Server, id, transport string, r *http.Request) *Session {
@@ -304,8 +302,12 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 		s.queue = s.queue[:0]
 		s.queued = 0
 	}
-	if s.probe != nil {
-		_ = s.probe.CloseNow()
+	probe := s.probe
+	var ws *socket
+	if !graceful {
+		// Nothing more is written: drop the connection now rather than
+		// after a write blocked on a client that reads nothing.
+		ws = s.ws
 	}
 	lingering := false
 	switch {
@@ -324,6 +326,8 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 	}
 	polling := s.transport == Polling
 	s.mu.Unlock()
+	probe.abort()
+	ws.abort()
 
 	if !lingering {
 		s.srv.forget(s)
@@ -362,13 +366,25 @@ func (s *Session) finish() {
 	s.mu.Lock()
 	select {
 	case <-s.done:
+		s.mu.Unlock()
+		return
 	default:
-		close(s.done)
-		if s.linger != nil {
-			s.linger.Stop()
-		}
-		s.srv.live.Done()
+	}
+	close(s.done)
+	if s.linger != nil {
+		s.linger.Stop()
 	}
 	s.mu.Unlock()
-	s.srv.forget(s)
+	s.srv.remove(s)
+	s.srv.live.Done()
+}
+
+// abort drops the session's connections at once, whatever is blocked on
+// them; the goroutines reading and writing them then end.
+func (s *Session) abort() {
+	s.mu.Lock()
+	ws, probe := s.ws, s.probe
+	s.mu.Unlock()
+	ws.abort()
+	probe.abort()
 }

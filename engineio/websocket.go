@@ -1,9 +1,11 @@
 package engineio
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 
@@ -14,9 +16,39 @@ import (
 
 var errUpgradeAborted = fmt.Errorf("%w: upgrade aborted", errProtocol)
 
+// socket is an accepted WebSocket and the connection under it. Closing raw
+// ends the socket at once, whatever is blocked on it (a write to a client
+// that reads nothing, a close handshake the client never answers).
+type socket struct {
+	*websocket.Conn
+	raw net.Conn
+}
+
+// abort drops the connection; nil-safe.
+func (ws *socket) abort() {
+	if ws != nil && ws.raw != nil {
+		_ = ws.raw.Close()
+	}
+}
+
+// hijackRecorder hands the WebSocket library the connection it hijacks and
+// keeps it for abort.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, brw, err
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
 // accept completes a WebSocket handshake, or answers the request with an
 // error and returns nil.
-func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *websocket.Conn {
+func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 	opts := &websocket.AcceptOptions{}
 	if c := srv.opts.CORS; c != nil {
 		// The CORS settings decide; a disallowed origin never gets here.
@@ -26,19 +58,20 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *websocket.Con
 		opts.CompressionMode = websocket.CompressionNoContextTakeover
 		opts.CompressionThreshold = d.Threshold
 	}
-	ws, err := websocket.Accept(w, r, opts)
+	hr := &hijackRecorder{ResponseWriter: w}
+	ws, err := websocket.Accept(hr, r, opts)
 	if err != nil {
 		srv.opts.Logger.Debug("engineio: websocket handshake failed", "err", err)
 		return nil
 	}
 	// coder/websocket reads 32 KiB by default; the protocol promises maxPayload.
 	ws.SetReadLimit(int64(srv.opts.MaxPayload))
-	return ws
+	return &socket{ws, hr.conn}
 }
 
 // readLoop reads the session's WebSocket until it ends, then marks the
 // session over. It runs on the goroutine of the HTTP request.
-func (s *Session) readLoop(ws *websocket.Conn) {
+func (s *Session) readLoop(ws *socket) {
 	defer s.finish()
 	ctx := context.Background()
 	for {
@@ -174,7 +207,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 	s.readLoop(ws)
 }
 
-func (s *Session) probeExchange(ws *websocket.Conn) error {
+func (s *Session) probeExchange(ws *socket) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.opts.UpgradeTimeout)
 	defer cancel()
 	typ, data, err := ws.Read(ctx)
