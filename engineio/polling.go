@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/seed-e3ad8a97/sio/engineio/parser"
 )
@@ -71,10 +72,14 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.posting = true
+	// Closing the session ends a body still being read: the client may
+	// never finish it (a second POST closed the session, say).
+	rc := http.NewResponseController(w)
+	s.stopPost = func() { _ = rc.SetReadDeadline(time.Unix(1, 0)) }
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.posting = false
+		s.posting, s.stopPost = false, nil
 		s.mu.Unlock()
 	}()
 
@@ -85,8 +90,12 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	}
 	max := s.srv.opts.MaxPayload
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+	s.mu.Lock()
+	s.stopPost = nil
+	s.mu.Unlock()
 	if err != nil {
 		s.close(ReasonTransportError, err, false)
+		writeError(w, CodeBadRequest, "")
 		return
 	}
 	if len(body) > max {

@@ -66,9 +66,10 @@ type Session struct {
 	awaitPong bool
 
 	// long-polling
-	getting bool          // a GET is pending
-	posting bool          // a POST is being read
-	wake    chan struct{} // wakes the pending GET
+	getting  bool          // a GET is pending
+	posting  bool          // a POST is being handled
+	stopPost func()        // ends the body read of that POST, while it lasts
+	wake     chan struct{} // wakes the pending GET
 
 	// websocket
 	ws        *socket
@@ -302,7 +303,8 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 		s.queue = s.queue[:0]
 		s.queued = 0
 	}
-	probe := s.probe
+	probe, stopPost := s.probe, s.stopPost
+	s.stopPost = nil
 	var ws *socket
 	if !graceful {
 		// Nothing more is written: drop the connection now rather than
@@ -328,6 +330,9 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 	s.mu.Unlock()
 	probe.abort()
 	ws.abort()
+	if stopPost != nil {
+		stopPost()
+	}
 
 	if !lingering {
 		s.srv.forget(s)
