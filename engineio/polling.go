@@ -29,7 +29,9 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for {
-		if len(s.queue) > 0 {
+		// Once the session is on WebSocket its queue belongs to the writer
+		// there: a GET that raced with the upgrade must not take from it.
+		if len(s.queue) > 0 && s.transport == Polling {
 			batch := s.take()
 			closed := s.closed
 			s.mu.Unlock()
