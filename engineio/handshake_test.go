@@ -317,3 +317,16 @@ func TestHandshake_WebSocketSIDFormat(t *testing.T) {
 		t.Errorf("sid %q", o.SID)
 	}
 }
+
+// A1: with a sid, only GET and POST are polling requests.
+func TestRequest_OtherMethodsWithSIDAre400Code3(t *testing.T) {
+	h := newHarness(t, nil, func(r *rec) { r.echo = true })
+	sid, _, _ := h.handshake()
+	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		wantError(t, h.do(m, sidQuery(sid), "4x", nil), 400, engineio.CodeBadRequest)
+	}
+	h.post(sid, "4still open")
+	if got := h.get(sid); len(got) != 1 || got[0] != "4still open" {
+		t.Fatalf("GET = %q", got)
+	}
+}

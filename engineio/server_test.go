@@ -50,6 +50,9 @@ func TestCORS_Preflight(t *testing.T) {
 	if m := res.header.Get("Access-Control-Allow-Methods"); !strings.Contains(m, "POST") || !strings.Contains(m, "GET") {
 		t.Errorf("Access-Control-Allow-Methods = %q", m)
 	}
+	if v := res.header.Values("Vary"); !strings.Contains(strings.Join(v, ","), "Origin") {
+		t.Errorf("Vary = %q", v)
+	}
 	if h.srv.Len() != 0 {
 		t.Error("a preflight opened a session")
 	}
@@ -59,6 +62,29 @@ func TestCORS_Preflight(t *testing.T) {
 	wantError(t, res, http.StatusForbidden, engineio.CodeForbidden)
 	if got := res.header.Get("Access-Control-Allow-Origin"); got != "" {
 		t.Errorf("refused origin allowed: %q", got)
+	}
+}
+
+// A3: configured methods and headers replace the defaults in a preflight.
+func TestCORS_PreflightConfiguredMethodsAndHeaders(t *testing.T) {
+	h := newHarness(t, &engineio.Options{CORS: &engineio.CORS{
+		Origins: []string{"*"}, Methods: []string{"GET", "POST"}, Headers: []string{"X-Token"},
+	}}, nil)
+	res := h.do(http.MethodOptions, "EIO=4&transport=polling", "", http.Header{
+		"Origin":                         {"https://a.example"},
+		"Access-Control-Request-Headers": {"x-other"},
+	})
+	if res.status != http.StatusNoContent {
+		t.Fatalf("preflight: %d", res.status)
+	}
+	if got := res.header.Get("Access-Control-Allow-Methods"); got != "GET,POST" {
+		t.Errorf("methods = %q", got)
+	}
+	if got := res.header.Get("Access-Control-Allow-Headers"); got != "X-Token" {
+		t.Errorf("headers = %q", got)
+	}
+	if got := res.header.Get("Access-Control-Max-Age"); got != "" {
+		t.Errorf("max age = %q", got)
 	}
 }
 
@@ -434,6 +460,28 @@ func TestShutdown_ClosesSessionsWithReason(t *testing.T) {
 	}
 }
 
+// After Shutdown (or Close) no session opens: polling handshakes get 503,
+// WebSocket ones a close.
+func TestShutdown_RefusesNewSessions(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	if err := h.srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if res := h.do(http.MethodGet, "EIO=4&transport=polling", "", nil); res.status != http.StatusServiceUnavailable {
+		t.Errorf("polling handshake: %d", res.status)
+	}
+	ws, _, err := h.dial("EIO=4&transport=websocket", nil)
+	if err == nil {
+		frames, err := readErr(t, ws)
+		if len(frames) != 0 || websocket.CloseStatus(err) == -1 {
+			t.Errorf("websocket handshake: frames %q, %v", frames, err)
+		}
+	}
+	if h.srv.Len() != 0 {
+		t.Errorf("Len = %d", h.srv.Len())
+	}
+}
+
 // When the context ends first, Shutdown closes what is left and returns
 // the context's error.
 func TestShutdown_ContextExpiryForcesClose(t *testing.T) {
@@ -750,3 +798,21 @@ func (closer) Message([]byte, bool)   {}
 func (c closer) Closed(string, error) { c() }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Options fills in the defaults each field's doc states.
+func TestOptions_DefaultsFilledIn(t *testing.T) {
+	o := engineio.NewServer(engineio.HandlerFunc(func(*engineio.Session) engineio.SessionHandler { return nil }), nil).Options()
+	if o.PingInterval != 25*time.Second || o.PingTimeout != 20*time.Second || o.UpgradeTimeout != 10*time.Second ||
+		o.WriteTimeout != 10*time.Second || o.MaxPayload != 1_000_000 || o.MaxQueuedPackets != 4096 ||
+		o.MaxQueuedBytes != 8<<20 || o.HTTPCompressionThreshold != 1024 || o.Logger == nil ||
+		strings.Join(o.Transports, ",") != "polling,websocket" || o.Cookie != nil || o.CORS != nil || o.PerMessageDeflate != nil {
+		t.Errorf("defaults = %+v", o)
+	}
+	o = engineio.NewServer(nil, &engineio.Options{Cookie: &engineio.Cookie{}, PerMessageDeflate: &engineio.Deflate{}}).Options()
+	if c := o.Cookie; c.Name != "io" || c.Path != "/" || c.SameSite != http.SameSiteLaxMode {
+		t.Errorf("cookie defaults = %+v", c)
+	}
+	if o.PerMessageDeflate.Threshold != 1024 {
+		t.Errorf("deflate threshold = %d", o.PerMessageDeflate.Threshold)
+	}
+}

@@ -323,3 +323,44 @@ func testUpgradeNoPacketLost(t *testing.T) {
 		t.Fatalf("polling %d, websocket %d: the upgrade did not happen mid-stream", viaPolling, viaWS)
 	}
 }
+
+// B4: a binary probe aborts the upgrade; a noop between 3probe and 5 does
+// not.
+func TestUpgrade_ProbeFrameKinds(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	sid, _, r := h.handshake()
+	ws := h.mustDial("EIO=4&transport=websocket&sid=" + sid)
+	writeWS(t, ws, websocket.MessageBinary, "2probe")
+	if _, err := readErr(t, ws); err == nil {
+		t.Fatal("binary probe accepted")
+	}
+	eventually(t, "the upgrade is dropped", func() bool { return !engineio.Upgrading(r.s) })
+
+	ws = h.probe(sid)
+	writeText(t, ws, "6")
+	writeText(t, ws, "5")
+	eventually(t, "the session is on WebSocket", func() bool { return r.s.Transport() == engineio.WebSocket })
+}
+
+// B4: an upgrade refused at the WebSocket handshake (here: a foreign
+// origin) leaves the session on polling, free to upgrade later.
+func TestUpgrade_RefusedHandshakeKeepsPolling(t *testing.T) {
+	h := newHarness(t, nil, func(r *rec) { r.echo = true })
+	sid, _, r := h.handshake()
+	_, res, err := h.dial("EIO=4&transport=websocket&sid="+sid, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign-origin upgrade: %v", err)
+	}
+	if engineio.Upgrading(r.s) || r.s.Transport() != engineio.Polling {
+		t.Fatal("the refused upgrade left its mark")
+	}
+	h.post(sid, "4x")
+	if got := h.get(sid); len(got) != 1 || got[0] != "4x" {
+		t.Fatalf("GET = %q", got)
+	}
+	ws := h.upgrade(sid)
+	writeText(t, ws, "4y")
+	if got := readText(t, ws); got != "4y" {
+		t.Fatalf("echo = %q", got)
+	}
+}
