@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/seed-e3ad8a97/sio/engineio/parser"
 )
@@ -252,6 +253,14 @@ var errProtocol = errors.New("engineio: protocol violation")
 func (s *Session) receive(p parser.Packet) bool {
 	switch p.Type {
 	case parser.Message:
+		if !p.Binary && !utf8.Valid(p.Data) {
+			// Text is UTF-8 on both transports (RFC 6455 §8.1; polling
+			// bodies are text/plain;charset=UTF-8). Passed on, it would be
+			// echoed or broadcast as invalid text frames, which make
+			// browsers fail the connection of every client receiving them.
+			s.close(ReasonParseError, fmt.Errorf("%w: text message is not valid UTF-8", errProtocol), false)
+			return false
+		}
 		s.deliver(p.Data, p.Binary)
 	case parser.Pong:
 		s.pong()
