@@ -17,6 +17,13 @@ step "npm clients (e2e)"
 command -v node >/dev/null || { echo "node is required (apt-get install nodejs npm)"; exit 1; }
 (cd e2e && npm ci --no-audit --no-fund)
 
+step "npm packages and Chromium (examples/chat browser test)"
+(cd examples/chat && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+if [ ! -x /usr/bin/chromium ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium
+fi
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 [ -z "$unformatted" ] || { echo "gofmt needed: $unformatted"; exit 1; }
