@@ -48,7 +48,8 @@ var codeMessages = [...]string{
 
 // writeError answers a request the protocol refuses, the way the reference
 // server does: 400 (403 for Forbidden) and a JSON body.
-func writeError(w http.ResponseWriter, code int, message string) {
+func (srv *Server) writeError(w http.ResponseWriter, code int, message string) {
+	srv.stats.requestErrors[code].Add(1)
 	if message == "" {
 		message = codeMessages[code]
 	}

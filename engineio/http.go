@@ -74,7 +74,7 @@ func (srv *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	h.Add("Vary", "Origin")
 	if origin != "" {
 		if !c.allows(origin) {
-			writeError(w, CodeForbidden, "")
+			srv.writeError(w, CodeForbidden, "")
 			return true
 		}
 		h.Set("Access-Control-Allow-Origin", origin)

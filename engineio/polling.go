@@ -24,7 +24,7 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.getting {
 		s.mu.Unlock()
-		writeError(w, CodeBadRequest, "")
+		s.srv.writeError(w, CodeBadRequest, "")
 		s.close(ReasonTransportError, errOverlap, false)
 		return
 	}
@@ -36,6 +36,7 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 			closed := s.closed
 			s.mu.Unlock()
 			s.srv.writePayload(w, r, batch)
+			s.srv.stats.sent(batch)
 			s.giveBack(batch)
 			if closed {
 				s.finish()
@@ -69,7 +70,7 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.posting {
 		s.mu.Unlock()
-		writeError(w, CodeBadRequest, "")
+		s.srv.writeError(w, CodeBadRequest, "")
 		s.close(ReasonTransportError, errOverlap, false)
 		return
 	}
@@ -86,7 +87,7 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
-		writeError(w, CodeBadRequest, "")
+		s.srv.writeError(w, CodeBadRequest, "")
 		s.close(ReasonTransportError, errBinaryPost, false)
 		return
 	}
@@ -97,12 +98,13 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if err != nil {
 		s.close(ReasonTransportError, err, false)
-		writeError(w, CodeBadRequest, "")
+		s.srv.writeError(w, CodeBadRequest, "")
 		return
 	}
 	if len(body) > max {
 		// As the reference server does: refuse the body, keep the session.
 		s.srv.opts.Logger.Debug("engineio: polling body refused", "sid", s.id, "err", errBodyTooLarge)
+		s.srv.stats.payloadTooLarge.Add(1)
 		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
 		return
 	}
@@ -115,7 +117,7 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil && !stopped {
-		writeError(w, CodeBadRequest, "")
+		s.srv.writeError(w, CodeBadRequest, "")
 		s.close(ReasonParseError, fmt.Errorf("%w: %w", errProtocol, err), false)
 		return
 	}

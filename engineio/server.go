@@ -61,17 +61,17 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	if q.Get("EIO") != "4" {
-		writeError(w, CodeUnsupported, "")
+		srv.writeError(w, CodeUnsupported, "")
 		return
 	}
 	transport := q.Get("transport")
 	if !srv.opts.allows(transport) {
-		writeError(w, CodeUnknownTransport, "")
+		srv.writeError(w, CodeUnknownTransport, "")
 		return
 	}
 	upgrade := isWebSocketRequest(r)
 	if (transport == WebSocket) != upgrade {
-		writeError(w, CodeBadRequest, "")
+		srv.writeError(w, CodeBadRequest, "")
 		return
 	}
 	sid := q.Get("sid")
@@ -81,7 +81,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := srv.session(sid)
 	if s == nil {
-		writeError(w, CodeUnknownSID, "")
+		srv.writeError(w, CodeUnknownSID, "")
 		return
 	}
 	if upgrade {
@@ -89,7 +89,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.Transport() != Polling {
-		writeError(w, CodeBadRequest, "")
+		srv.writeError(w, CodeBadRequest, "")
 		return
 	}
 	switch r.Method {
@@ -98,7 +98,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		s.post(w, r)
 	default:
-		writeError(w, CodeBadRequest, "")
+		srv.writeError(w, CodeBadRequest, "")
 	}
 }
 
@@ -121,12 +121,12 @@ func headerHasToken(h http.Header, key, token string) bool {
 
 func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport string) {
 	if r.Method != http.MethodGet {
-		writeError(w, CodeBadHandshake, "")
+		srv.writeError(w, CodeBadHandshake, "")
 		return
 	}
 	if srv.opts.AllowRequest != nil {
 		if err := srv.opts.AllowRequest(r); err != nil {
-			writeError(w, CodeForbidden, err.Error())
+			srv.writeError(w, CodeForbidden, err.Error())
 			return
 		}
 	}
@@ -220,6 +220,8 @@ func (srv *Server) register(s *Session) bool {
 	srv.sessions[s.id] = s
 	srv.active[s] = struct{}{}
 	srv.live.Add(1)
+	srv.stats.opened.Add(1)
+	srv.stats.transport(s.transport).Add(1)
 	return true
 }
 

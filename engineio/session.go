@@ -127,6 +127,7 @@ func (s *Session) Send(msgs ...Message) error {
 	}
 	if !s.fits(msgs) {
 		s.mu.Unlock()
+		s.srv.stats.slowConsumers.Add(1)
 		s.srv.opts.Logger.Warn("engineio: closing slow consumer", "sid", s.id)
 		s.close(ReasonTransportError, ErrQueueFull, false)
 		return ErrQueueFull
@@ -144,7 +145,11 @@ func (s *Session) SendVolatile(msgs ...Message) bool {
 	defer s.mu.Unlock()
 	ready := len(s.queue) == 0 && !s.upgrading &&
 		(s.transport == WebSocket || s.getting)
-	if s.closed || !ready || !s.fits(msgs) {
+	if s.closed {
+		return false
+	}
+	if !ready || !s.fits(msgs) {
+		s.srv.stats.volatileDropped.Add(uint64(len(msgs)))
 		return false
 	}
 	s.push(msgs)
@@ -261,6 +266,8 @@ func (s *Session) receive(p parser.Packet) bool {
 			s.close(ReasonParseError, fmt.Errorf("%w: text message is not valid UTF-8", errProtocol), false)
 			return false
 		}
+		s.srv.stats.msgsIn.Add(1)
+		s.srv.stats.bytesIn.Add(uint64(len(p.Data)))
 		s.deliver(p.Data, p.Binary)
 	case parser.Pong:
 		s.pong()
@@ -301,6 +308,8 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 	}
 	s.closed = true
 	s.graceful = graceful
+	s.srv.stats.closedWith(reason)
+	s.srv.stats.transport(s.transport).Add(-1)
 	// Count the notifier below now, while the session is not finished: a
 	// Server.Close that saw every session finish must also wait for it.
 	s.srv.goroutines.Add(1)

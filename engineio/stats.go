@@ -1,6 +1,10 @@
 package engineio
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/seed-e3ad8a97/sio/engineio/parser"
+)
 
 // Stats are the server's counters since it started, for operators. They
 // cost an atomic add on the paths they count and need no dependency; the
@@ -53,6 +57,21 @@ func (c *counters) closedWith(reason string) {
 			c.closed[i].Add(1)
 			return
 		}
+	}
+}
+
+// sent counts the messages of a batch written to a client.
+func (c *counters) sent(batch []parser.Packet) {
+	var n, bytes uint64
+	for _, p := range batch {
+		if p.Type == parser.Message {
+			n++
+			bytes += uint64(len(p.Data))
+		}
+	}
+	if n > 0 {
+		c.msgsOut.Add(n)
+		c.bytesOut.Add(bytes)
 	}
 }
 

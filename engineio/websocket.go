@@ -141,6 +141,9 @@ func (s *Session) writeLoop() {
 			}
 		}
 		cancel()
+		if err == nil {
+			s.srv.stats.sent(batch)
+		}
 		s.giveBack(batch)
 		if err != nil {
 			s.mu.Lock()
@@ -160,7 +163,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 	s.mu.Lock()
 	if s.transport != Polling || s.upgrading || s.closed || srv.opts.DisableUpgrades {
 		s.mu.Unlock()
-		writeError(w, CodeBadRequest, "")
+		srv.writeError(w, CodeBadRequest, "")
 		return
 	}
 	s.upgrading = true
@@ -196,6 +199,9 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 		return
 	}
 	s.transport, s.ws, s.probe, s.upgrading = WebSocket, ws, nil, false
+	srv.stats.upgrades.Add(1)
+	srv.stats.polling.Add(-1)
+	srv.stats.websocket.Add(1)
 	s.kick()
 	if s.getting {
 		select { // release the last GET with a noop
