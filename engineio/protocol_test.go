@@ -229,3 +229,32 @@ func TestHeartbeat_UnsolicitedPongIgnored(t *testing.T) {
 		t.Fatalf("GET = %q", got)
 	}
 }
+
+// B1: text is UTF-8: a text message that is not closes its session as a
+// parse error, on both transports; binary messages may hold any bytes.
+func TestPacket_InvalidUTF8TextClosesSession(t *testing.T) {
+	t.Run("polling", func(t *testing.T) {
+		h := newHarness(t, nil, nil)
+		sid, _, r := h.handshake()
+		h.post(sid, "b/w==") // binary 0xff: fine
+		if m := r.message(t); !m.Binary || len(m.Data) != 1 || m.Data[0] != 0xff {
+			t.Fatalf("binary message = %+v", m)
+		}
+		_ = h.do(http.MethodPost, sidQuery(sid), "4\xff\xfe", nil)
+		if ev := r.waitClosed(t); ev.reason != engineio.ReasonParseError {
+			t.Fatalf("reason = %q", ev.reason)
+		}
+		h.wantGone(sid)
+	})
+	t.Run("websocket", func(t *testing.T) {
+		h := newHarness(t, nil, nil)
+		ws, _, r := h.wsHandshake()
+		writeText(t, ws, "4caf\xc3")
+		if ev := r.waitClosed(t); ev.reason != engineio.ReasonParseError {
+			t.Fatalf("reason = %q", ev.reason)
+		}
+		if _, err := readErr(t, ws); err == nil {
+			t.Fatal("websocket still open")
+		}
+	})
+}
