@@ -132,6 +132,9 @@ func startGoRecoveryServer(t *testing.T, maxDisconnection time.Duration, runMidd
 		if s.Data() == nil {
 			s.SetData(map[string]any{"firstRun": n})
 		}
+		if d, ok := s.Handshake().Auth["delayMs"].(float64); ok && s.Recovered() {
+			time.Sleep(time.Duration(d) * time.Millisecond)
+		}
 		return nil
 	})
 	srv.OnConnection(func(s *socketio.Socket) {

@@ -6,7 +6,8 @@
 //
 // Prints `listening on http://HOST:PORT` (127.0.0.1, a free port). Heartbeat 300ms/200ms.
 // On namespace "/":
-//   - one middleware: counts its runs; a socket's data gets { firstRun: <count> } at its first
+//   - one middleware: counts its runs; a socket's data gets { firstRun: <count> } at its first;
+//     for a recovering socket whose handshake auth has delayMs, it takes that long
 //   - on connection: emit `hello` (so that the client has an offset)
 //   - join(room, ack) → ack(rooms); to-room(room, ...args) → room-message to the room, sender
 //     excluded; broadcast(...args, ack) → `broadcast` to all, ack(); volatile(...args, ack) →
@@ -34,7 +35,9 @@ let mwRuns = 0;
 io.use((socket, next) => {
   mwRuns++;
   socket.data.firstRun ??= mwRuns;
-  next();
+  const delay = Number(socket.handshake.auth?.delayMs) || 0;
+  if (socket.recovered && delay) setTimeout(next, delay);
+  else next();
 });
 
 const last = (args) => (typeof args.at(-1) === "function" ? [args.slice(0, -1), args.at(-1)] : [args, undefined]);

@@ -19,6 +19,9 @@ async function setup(t, name, { base = SERVER_URL, opts = {} } = {}) {
   const [sa, sb] = await Promise.all([a, b]);
   t.after(() => closeAll(sa, sb));
   assert.equal(sa.recovered, false, "a first connection is not recovered");
+  // socket.io-client 4.8 keeps the private session id of the CONNECT reply in _pid.
+  assert.ok(typeof sa._pid === "string" && sa._pid.length > 0, "the CONNECT reply has a pid");
+  assert.notEqual(sa._pid, sa.id, "the pid is not the public id");
   await sa.timeout(WAIT).emitWithAck("join", room);
   return { a: sa, b: sb, tag, room, got: record(sa, tag) };
 }
@@ -40,7 +43,7 @@ for (const how of ["close", "drop"]) {
     await until(() => got.list.length >= 3, () => `before the cut: got ${got.list}`);
     assert.deepEqual(got.list, numbered(1, 3));
 
-    const id = a.id;
+    const [id, pid] = [a.id, a._pid];
     t.diagnostic(`the client saw: ${await cut(a, how)}`);
     // Some right away, while the server may still think the socket is there ...
     await sendNumbered(b, room, tag, 4, 9);
@@ -53,6 +56,7 @@ for (const how of ["close", "drop"]) {
     a.once("connect", () => { atConnect = [...got.list]; });
     await reconnect(a);
     assert.equal(a.id, id, "same id after recovery");
+    assert.equal(a._pid, pid, "same pid after recovery");
     assert.equal(a.recovered, true, "socket.recovered");
     // The missed events come before the CONNECT reply: all there when "connect" fires.
     assert.deepEqual(atConnect, numbered(1, 15), "events received when connect fired");
