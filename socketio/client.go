@@ -171,14 +171,15 @@ func (c *client) handshake(auth []byte) *Handshake {
 }
 
 func (c *client) sendConnectError(nsp, message string, data any) {
-	body := map[string]any{"message": message}
+	// {"message":...,"data":...} in that order, as the reference writes it.
+	b := parser.AppendString(append(make([]byte, 0, 64), `{"message":`...), message)
 	if data != nil {
-		body["data"] = data
+		var atts [][]byte
+		if withData, err := parser.AppendValue(append(b, `,"data":`...), data, &atts); err == nil && len(atts) == 0 {
+			b = withData
+		}
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		b, _ = json.Marshal(map[string]any{"message": message})
-	}
+	b = append(b, '}')
 	_ = c.send(frames(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: b}), false)
 }
 
