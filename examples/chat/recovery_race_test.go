@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -44,6 +46,60 @@ func TestRecoveryRace(t *testing.T) {
 		store := slowPersist{recovery.NewMemory(nil), 300 * time.Millisecond}
 		raceRecovery(t, &socketio.Recovery{Store: store}, 3, 500*time.Millisecond)
 	})
+	t.Run("large backlog over polling", func(t *testing.T) {
+		// Replaying more missed events than the session's queue holds
+		// closes it as a slow consumer; the session is kept again and the
+		// client comes back with the same offset, over and over.
+		recoverBacklog(t, 6000)
+	})
+}
+
+func recoverBacklog(t *testing.T, burst int) {
+	io := socketio.NewServer(&socketio.Options{Recovery: &socketio.Recovery{}})
+	hs := httptest.NewServer(io)
+	defer hs.Close()
+	defer io.Close()
+	io.OnConnection(func(s *socketio.Socket) { _ = s.Emit("tick", 0) }) // gives the client an offset
+
+	cmd := exec.Command("node", "testdata/recovery-backlog.mjs")
+	cmd.Env = append(os.Environ(), "SERVER_URL="+hs.URL)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		last = sc.Text()
+		if last == "ctl burst" {
+			for n := 1; n <= burst; n++ {
+				_ = io.Emit("tick", n)
+			}
+			fmt.Fprintln(stdin, "ok")
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var r struct {
+		Connected, Recovered      bool
+		Drops, Received, Distinct int
+	}
+	if err := json.Unmarshal([]byte(last), &r); err != nil {
+		t.Fatalf("%v: %s", err, last)
+	}
+	t.Logf("%+v", r)
+	if !r.Connected || !r.Recovered || r.Drops > 0 || r.Received != burst || r.Distinct != burst {
+		t.Errorf("after missing %d events: %+v; want recovered at once, each event once", burst, r)
+	}
 }
 
 // slowPersist is a store whose Persist is slow to return after the session
