@@ -72,11 +72,11 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 	srv.stats.broadcasts.Add(1)
 	if b.nsp.isParent() {
 		for _, child := range b.nsp.childList() {
-			_ = child.adapter.Broadcast(srv.track(withNamespace(p, child.name), b.opts), b.opts)
+			_ = child.broadcast(withNamespace(p, child.name), b.opts)
 		}
 		return nil
 	}
-	return b.nsp.adapter.Broadcast(srv.track(p, b.opts), b.opts)
+	return b.nsp.broadcast(p, b.opts)
 }
 
 func withNamespace(p *parser.Packet, nsp string) *parser.Packet {

@@ -131,10 +131,6 @@ func (c *client) connect(p *parser.Packet) {
 	}
 	if c.srv.opts.Recovery != nil {
 		s.pid = newToken()
-		if sess := c.srv.restore(ns.name, s.handshake); sess != nil {
-			s.id, s.pid, s.data, s.missed, s.recovered = sess.SID, sess.PID, sess.Data, sess.Missed, true
-			s.restoredRooms = sess.Rooms
-		}
 	}
 	c.mu.Lock()
 	if c.closed {

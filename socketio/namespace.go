@@ -26,6 +26,7 @@ type Namespace struct {
 	parent  *Namespace // the dynamic namespace that made this one
 	match   func(name string) bool
 	ackIDs  atomic.Uint64
+	trackMu sync.Mutex // orders recovery offsets with delivery
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket
@@ -106,54 +107,78 @@ func (ns *Namespace) handlers() ([]Middleware, []func(*Socket)) {
 }
 
 // admit runs the middlewares of a connecting socket, then connects it; it
-// runs in the socket's inbox.
+// runs in the socket's inbox. A socket coming back with connection state
+// recovery skips the middlewares unless the options ask for them.
 func (ns *Namespace) admit(s *Socket) {
 	mws, onConn := ns.handlers()
-	if s.recovered && !ns.srv.opts.Recovery.RunMiddlewares {
-		mws = nil
-	}
-	for _, mw := range mws {
-		var err error
-		ns.srv.safely("middleware", func() { err = mw(s) })
-		if err != nil {
-			ns.refuse(s, err)
-			return
+	rec := ns.srv.opts.Recovery
+	recovered := rec != nil && !rec.RunMiddlewares && ns.recover(s)
+	if !recovered {
+		for _, mw := range mws {
+			var err error
+			ns.srv.safely("middleware", func() { err = mw(s) })
+			if err != nil {
+				ns.refuse(s, err)
+				return
+			}
 		}
+		recovered = rec != nil && rec.RunMiddlewares && ns.recover(s)
 	}
+	if !recovered && !ns.enter(s, nil) {
+		return
+	}
+	for _, fn := range onConn {
+		ns.srv.safely("connection handler", func() { fn(s) })
+	}
+}
+
+// recover gives s back the dropped session its CONNECT names, if any, and
+// connects it. It holds trackMu throughout, so that no broadcast falls
+// between the missed events and the socket's return to its rooms.
+func (ns *Namespace) recover(s *Socket) bool {
+	ns.trackMu.Lock()
+	defer ns.trackMu.Unlock()
+	sess := ns.srv.restore(ns.name, s.handshake)
+	if sess == nil {
+		return false
+	}
+	s.id, s.pid, s.recovered = sess.SID, sess.PID, true
+	s.SetData(sess.Data)
+	return ns.enter(s, sess)
+}
+
+// enter connects s: it joins the namespace and its rooms, gets the events
+// it missed (as the reference does, before the CONNECT reply), then the
+// reply.
+func (ns *Namespace) enter(s *Socket, sess *adapter.Session) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.connected = true
 	s.mu.Unlock()
 	ns.srv.stats.connects.Add(1)
 	ns.srv.stats.sockets.Add(1)
-	if s.recovered {
-		ns.srv.stats.recovered.Add(1)
-	}
 	ns.mu.Lock()
 	ns.sockets[s.id] = s
 	ns.mu.Unlock()
 	ns.adapter.AddAll(s.id, s.id)
-	if len(s.restoredRooms) > 0 {
-		ns.adapter.AddAll(s.id, s.restoredRooms...)
+	if sess != nil {
+		ns.srv.stats.recovered.Add(1)
+		ns.adapter.AddAll(s.id, sess.Rooms...)
+		for _, p := range sess.Missed {
+			_ = s.send(p, false)
+		}
 	}
 	s.client.admitted()
-	// As the reference does, missed events go before the CONNECT reply.
-	for _, p := range s.missed {
-		_ = s.send(p, false)
-	}
-	s.missed, s.restoredRooms = nil, nil
 	reply := map[string]string{"sid": s.id}
 	if s.pid != "" {
 		reply["pid"] = s.pid
 	}
 	data, _ := json.Marshal(reply)
 	_ = s.send(&parser.Packet{Type: parser.Connect, Namespace: ns.name, Data: data}, false)
-	for _, fn := range onConn {
-		ns.srv.safely("connection handler", func() { fn(s) })
-	}
+	return true
 }
 
 func (ns *Namespace) refuse(s *Socket, err error) {

@@ -21,13 +21,29 @@ func recoverable(reason string) bool {
 	return false
 }
 
-// track gives a broadcast event its offset and keeps it for recovery, when
-// recovery is on and the event is neither volatile nor awaiting acks.
+// tracked reports whether a packet gets an offset and is kept for
+// recovery: recovery is on and the event is neither volatile nor awaiting
+// acks.
+func (srv *Server) tracked(p *parser.Packet, opts adapter.BroadcastOptions) bool {
+	return srv.opts.Recovery != nil && !opts.Flags.Volatile && !p.HasID &&
+		(p.Type == parser.Event || p.Type == parser.BinaryEvent)
+}
+
+// broadcast sends p through the adapter; a tracked packet gets its offset
+// under the namespace's lock, so that offsets follow the order in which
+// packets are queued to clients and a replay never skips nor repeats one.
+func (ns *Namespace) broadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
+	if !ns.srv.tracked(p, opts) {
+		return ns.adapter.Broadcast(p, opts)
+	}
+	ns.trackMu.Lock()
+	defer ns.trackMu.Unlock()
+	return ns.adapter.Broadcast(ns.srv.track(p, opts), opts)
+}
+
+// track gives p its offset and keeps it for recovery.
 func (srv *Server) track(p *parser.Packet, opts adapter.BroadcastOptions) *parser.Packet {
 	r := srv.opts.Recovery
-	if r == nil || opts.Flags.Volatile || p.HasID || (p.Type != parser.Event && p.Type != parser.BinaryEvent) {
-		return p
-	}
 	tracked, err := r.Store.Append(p, opts)
 	if err != nil {
 		srv.opts.Logger.Warn("socketio: recovery store refused a packet", "err", err)

@@ -43,15 +43,13 @@ func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
 // Socket is a client connected to a namespace. Its methods are safe for
 // concurrent use.
 type Socket struct {
-	id            string
-	pid           string // private session id, for recovery
-	recovered     bool
-	missed        []*parser.Packet // replayed before the CONNECT reply
-	restoredRooms []string
-	nsp           *Namespace
-	client        *client
-	handshake     *Handshake
-	done          chan struct{}
+	id        string
+	pid       string // private session id, for recovery
+	recovered bool
+	nsp       *Namespace
+	client    *client
+	handshake *Handshake
+	done      chan struct{}
 
 	mu              sync.Mutex
 	connected       bool
@@ -198,8 +196,10 @@ func (s *Socket) emit(event string, args []any, volatile bool) error {
 	}
 	s.notifyOutgoing(event, args)
 	s.nsp.srv.stats.eventsOut.Add(1)
-	if !volatile {
-		p = s.nsp.srv.track(p, adapter.BroadcastOptions{Rooms: []string{s.id}})
+	if opts := (adapter.BroadcastOptions{Rooms: []string{s.id}}); !volatile && s.nsp.srv.tracked(p, opts) {
+		s.nsp.trackMu.Lock()
+		defer s.nsp.trackMu.Unlock()
+		p = s.nsp.srv.track(p, opts)
 	}
 	return s.send(p, volatile)
 }
