@@ -1,8 +1,10 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	"github.com/seed-e3ad8a97/sio/engineio"
 	"github.com/seed-e3ad8a97/sio/socketio/parser"
@@ -41,11 +43,57 @@ func appendArg(dst []byte, a any, atts *[][]byte) ([]byte, error) {
 		return parser.AppendValue(dst, r.JSON, atts)
 	}
 	// Its placeholders must be renumbered among this packet's attachments.
+	if out, ok := appendRawBinary(dst, r, atts); ok {
+		return out, nil
+	}
 	var v any
 	if err := json.Unmarshal(r.JSON, &v); err != nil {
 		return dst, err
 	}
 	return parser.AppendValue(dst, parser.ResolvePlaceholders(v, r.Attachments), atts)
+}
+
+var placeholderStart = []byte(`{"_placeholder":true,"num":`)
+
+// appendRawBinary appends r.JSON byte for byte but for its placeholders,
+// renumbered among the packet's attachments, so key order and number text
+// survive. It reports false, changing nothing, when a placeholder is not
+// written the way clients write them. The match is safe: in valid JSON,
+// `{"` cannot start inside a string.
+func appendRawBinary(dst []byte, r Raw, atts *[][]byte) ([]byte, bool) {
+	start, natts := len(dst), len(*atts)
+	fail := func() ([]byte, bool) {
+		*atts = (*atts)[:natts]
+		return dst[:start], false
+	}
+	rest := r.JSON
+	var plain []byte // r.JSON without its placeholders, to check none is left
+	for {
+		i := bytes.Index(rest, placeholderStart)
+		if i < 0 {
+			break
+		}
+		j := i + len(placeholderStart)
+		k := j
+		for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
+			k++
+		}
+		if k == j || k >= len(rest) || rest[k] != '}' {
+			return fail()
+		}
+		num, err := strconv.Atoi(string(rest[j:k]))
+		if err != nil || num >= len(r.Attachments) {
+			return fail()
+		}
+		dst = parser.AppendPlaceholder(append(dst, rest[:i]...), len(*atts))
+		*atts = append(*atts, r.Attachments[num])
+		plain = append(append(plain, rest[:i]...), "null"...)
+		rest = rest[k+1:]
+	}
+	if parser.HasPlaceholder(append(plain, rest...)) {
+		return fail()
+	}
+	return append(dst, rest...), true
 }
 
 // newEventPacket encodes event and args as an EVENT (or BINARY_EVENT) packet
