@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Manager } from "socket.io-client";
 import { startChild } from "../lib/sio-child.mjs";
 import {
-  SERVER_URL, TRANSPORT, clientOptions, closeAll, connect, connected, next,
+  SERVER_URL, TRANSPORT, clientOptions, closeAll, connect, connected, next, sleep,
 } from "../lib/sio-util.mjs";
 
 describe(`server-side disconnect reasons (${TRANSPORT})`, () => {
@@ -97,6 +97,9 @@ describe(`server-side disconnect reasons (${TRANSPORT})`, () => {
     const tag = `killed-${TRANSPORT === "polling" ? "polling" : "ws"}`;
     const { child, kill } = await startChild({ auth: { tag, rooms: ["z"] } });
     try {
+      // Let the child's next long-polling GET reach the server: a polling client killed with
+      // no request pending is only noticed by the heartbeat.
+      await sleep(300);
       child.kill("SIGKILL");
       const report = await peerGone(tag);
       // Over WebSocket the TCP connection ends: "transport close". Over polling the reference

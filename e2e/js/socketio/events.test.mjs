@@ -3,8 +3,9 @@
 // binary at several depths, client-side ack timeouts and volatile emits.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { io } from "socket.io-client";
 import {
-  TRANSPORT, ask, closeAll, connect, next, recorder, sleep, until,
+  SERVER_URL, TRANSPORT, ask, clientOptions, closeAll, connect, connected, next, recorder, sleep, until,
 } from "../lib/sio-util.mjs";
 
 const bin = (...bytes) => Buffer.from(bytes);
@@ -175,6 +176,39 @@ describe(`events and acks (${TRANSPORT})`, () => {
     socket.emit(42, "answer");
     assert.deepEqual(await ask(socket, "echo", "after numeric"), ["after numeric"]);
     assert.ok(socket.connected);
+  });
+});
+
+describe(`events from the first moment (${TRANSPORT})`, () => {
+  // In "upgrade" mode the traffic runs across the switch from polling to WebSocket, binary
+  // attachments included: nothing may be lost, duplicated or reordered.
+  it("events sent from connect on come back once and in order", async (t) => {
+    const socket = io(new URL("/", SERVER_URL).href, clientOptions({ forceNew: true }));
+    const rec = recorder(socket, "message-back");
+    let sentAtUpgrade = -1;
+    let sent = 0;
+    try {
+      await connected(socket);
+      const engine = socket.io.engine;
+      engine.once("upgrade", () => { sentAtUpgrade = sent; });
+      const total = 300;
+      const payload = (i) => (i % 7 === 0 ? [i, { bin: bin(i % 256, 0xff), list: [bin(i % 256)] }] : [i, `text-${i}`]);
+      while (sent < total) {
+        for (let k = 0; k < 5 && sent < total; k++) socket.emit("message", ...payload(sent++));
+        await sleep(2);
+      }
+      await until(() => rec.got.length >= total, `${total} message-back events`, 20000);
+      await sleep(100); // a duplicate would show up about now
+      const got = rec.stop().map(normalize);
+      assert.equal(got.length, total, "no duplicates");
+      got.forEach((args, i) => assert.deepEqual(args, payload(i), `event ${i}`));
+      if (TRANSPORT === "upgrade") {
+        await until(() => engine.transport.name === "websocket", "the upgrade", 10000);
+        t.diagnostic(`${sentAtUpgrade} of ${total} events were sent before the upgrade`);
+      }
+    } finally {
+      closeAll(socket);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { signalServer } from "../lib/util.mjs";
-import { TRANSPORT, ask, closeAll, connect, connectMany, next } from "../lib/sio-util.mjs";
+import { TRANSPORT, ask, closeAll, connect, connectMany, next, sleep } from "../lib/sio-util.mjs";
 
 it(`SIGTERM disconnects every socket with "transport close" (${TRANSPORT})`, async () => {
   const { sockets: multiplexed } = await connectMany(["/", "/custom"]);
@@ -15,6 +15,9 @@ it(`SIGTERM disconnects every socket with "transport close" (${TRANSPORT})`, asy
     await ask(single, "join", "some-room");
     const pendingAck = new Promise((resolve) => multiplexed[0].emit("no-such-event", () => resolve("acked")));
     const reasons = Promise.all(all.map((s) => next(s, "disconnect", 10000)));
+    // Let every polling client's next GET reach the server and wait there: a poll still on
+    // its way when the server stops listening fails with "transport error" instead.
+    await sleep(200);
     signalServer("SIGTERM");
     assert.deepEqual((await reasons).map(([r]) => r), all.map(() => "transport close"));
     for (const s of all) assert.equal(s.connected, false);
