@@ -381,8 +381,10 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 }
 
 // pollLinger is how long a closed polling session waits for the GET that
-// tells the client.
-const pollLinger = 5 * time.Second
+// tells the client. A live client polls again one round trip after its last
+// answer; the wait matters only for clients that are gone, and it delays
+// Shutdown by as much.
+const pollLinger = 2 * time.Second
 
 // finish marks the session as fully over; safe to call more than once.
 func (s *Session) finish() {
