@@ -28,7 +28,8 @@ type Options struct {
 	MaxPayload int
 	// MaxQueuedPackets bounds the packets waiting to be written to one
 	// session; when full, volatile packets are dropped and the session is
-	// closed as a slow consumer. Default 4096.
+	// closed as a slow consumer. Default 16384 (a queue entry is a few
+	// words; MaxQueuedBytes bounds the memory).
 	MaxQueuedPackets int
 	// MaxQueuedBytes bounds the bytes waiting to be written to one session,
 	// with the same effect as MaxQueuedPackets. Default 8 MiB.
@@ -116,7 +117,7 @@ func (o *Options) withDefaults() Options {
 		c.MaxPayload = 1_000_000
 	}
 	if c.MaxQueuedPackets <= 0 {
-		c.MaxQueuedPackets = 4096
+		c.MaxQueuedPackets = 16384
 	}
 	if c.MaxQueuedBytes <= 0 {
 		c.MaxQueuedBytes = 8 << 20

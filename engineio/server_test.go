@@ -800,7 +800,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func TestOptions_DefaultsFilledIn(t *testing.T) {
 	o := engineio.NewServer(engineio.HandlerFunc(func(*engineio.Session) engineio.SessionHandler { return nil }), nil).Options()
 	if o.PingInterval != 25*time.Second || o.PingTimeout != 20*time.Second || o.UpgradeTimeout != 10*time.Second ||
-		o.WriteTimeout != 10*time.Second || o.MaxPayload != 1_000_000 || o.MaxQueuedPackets != 4096 ||
+		o.WriteTimeout != 10*time.Second || o.MaxPayload != 1_000_000 || o.MaxQueuedPackets != 16384 ||
 		o.MaxQueuedBytes != 8<<20 || o.HTTPCompressionThreshold != 1024 || o.Logger == nil ||
 		strings.Join(o.Transports, ",") != "polling,websocket" || o.Cookie != nil || o.CORS != nil || o.PerMessageDeflate != nil {
 		t.Errorf("defaults = %+v", o)

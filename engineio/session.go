@@ -321,8 +321,14 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 		s.queue = s.queue[:0]
 		s.queued = 0
 	}
-	probe, stopPost := s.probe, s.stopPost
-	s.stopPost = nil
+	probe := s.probe
+	if s.stopPost != nil {
+		// Under s.mu, which post holds to clear it once the body is read:
+		// the deadline must not outlive the request and hit the next one
+		// on a kept-alive connection.
+		s.stopPost()
+		s.stopPost = nil
+	}
 	var ws *socket
 	if !graceful {
 		// Nothing more is written: drop the connection now rather than
@@ -348,9 +354,6 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 	s.mu.Unlock()
 	probe.abort()
 	ws.abort()
-	if stopPost != nil {
-		stopPost()
-	}
 
 	if !lingering {
 		s.srv.forget(s)
