@@ -142,6 +142,12 @@ func (ns *Namespace) recover(s *Socket) bool {
 	if sess == nil {
 		return false
 	}
+	if limit := ns.srv.eio.Options().MaxQueuedPackets / 2; len(sess.Missed) > limit {
+		// Replaying would overflow the client's queue and drop it again
+		// with the same offset: a fresh session serves it better.
+		ns.srv.opts.Logger.Info("socketio: too many missed packets to recover", "missed", len(sess.Missed), "limit", limit)
+		return false
+	}
 	s.id, s.pid, s.recovered = sess.SID, sess.PID, true
 	s.SetData(sess.Data)
 	return ns.enter(s, sess)
@@ -194,10 +200,12 @@ func (ns *Namespace) refuse(s *Socket, err error) {
 }
 
 func (ns *Namespace) remove(s *Socket) {
-	ns.adapter.DelAll(s.id)
 	ns.mu.Lock()
-	delete(ns.sockets, s.id)
-	ns.mu.Unlock()
+	defer ns.mu.Unlock()
+	if ns.sockets[s.id] == s {
+		delete(ns.sockets, s.id)
+		ns.adapter.DelAll(s.id)
+	}
 }
 
 // operator starts a broadcast to the whole namespace.

@@ -71,15 +71,15 @@ func (srv *Server) restore(nsp string, h *Handshake) *adapter.Session {
 	return sess
 }
 
-// persist keeps the session of a socket that dropped; s is still in its
-// rooms.
-func (s *Socket) persist(reason string) {
+// persist keeps the session of a socket that dropped, with the rooms it
+// was in.
+func (s *Socket) persist(reason string, rooms []string) {
 	r := s.nsp.srv.opts.Recovery
 	if r == nil || !recoverable(reason) {
 		return
 	}
 	err := r.Store.Persist(adapter.Session{
-		Namespace: s.nsp.name, SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data(),
+		Namespace: s.nsp.name, SID: s.id, PID: s.pid, Rooms: rooms, Data: s.Data(),
 	})
 	if err != nil {
 		s.nsp.srv.opts.Logger.Warn("socketio: recovery store failed", "err", err)

@@ -372,8 +372,11 @@ func (s *Socket) close(reason string) {
 		for _, fn := range disconnecting {
 			s.nsp.srv.safely("disconnecting handler", func() { fn(reason) })
 		}
-		s.persist(reason)
+		// Leave before the session is kept: once kept, it may come back
+		// under the same id, and must not be removed with this one.
+		rooms := s.Rooms()
 		s.nsp.remove(s)
+		s.persist(reason, rooms)
 		s.nsp.srv.stats.sockets.Add(-1)
 		s.nsp.srv.stats.disconnects.Add(1)
 		s.mu.Lock()

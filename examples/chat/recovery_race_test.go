@@ -22,14 +22,10 @@ import (
 // a recovered socket gets every broadcast it missed, once, in order, and
 // keeps receiving broadcasts. The official client reconnects over and over
 // while the server broadcasts numbered events (testdata/recovery-race.mjs).
-//
-// It fails on the library as it is (see the report in README.md, "Library
-// issues found"), so it runs only with SIO_LIBRARY_BUGS=1; move it into the
-// socketio package's tests once fixed.
+// It caught three library bugs, now fixed: broadcasts lost or overtaking
+// the replay while a socket recovered, a recovered socket removed with its
+// old self, and a long-polling replay larger than the session's queue.
 func TestRecoveryRace(t *testing.T) {
-	if os.Getenv("SIO_LIBRARY_BUGS") != "1" {
-		t.Skip("known library bugs: set SIO_LIBRARY_BUGS=1 to run")
-	}
 	if _, err := os.Stat(filepath.Join(clientDir, "socket.io.js")); err != nil {
 		t.Fatalf("%v: run `npm ci` in examples/chat", err)
 	}
