@@ -10,19 +10,24 @@ fuzztime=${FUZZTIME:-10s}
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# apt_install installs Debian packages, with sudo when not root.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "$@"
+}
+
 step "Go modules"
 for m in "${modules[@]}"; do (cd "$m" && go mod download); done
 
 step "npm clients (e2e)"
-command -v node >/dev/null || { echo "node is required (apt-get install nodejs npm)"; exit 1; }
+command -v node >/dev/null || apt_install nodejs npm
 (cd e2e && npm ci --no-audit --no-fund)
 
 step "npm packages and Chromium (examples/chat browser test)"
 (cd examples/chat && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
-if [ ! -x /usr/bin/chromium ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq chromium
-fi
+[ -x /usr/bin/chromium ] || apt_install chromium
 
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
