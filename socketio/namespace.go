@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/seed-e3ad8a97/sio/adapter"
 	"github.com/seed-e3ad8a97/sio/socketio/parser"
@@ -115,7 +116,7 @@ func (ns *Namespace) admit(s *Socket) {
 	recovered := rec != nil && !rec.RunMiddlewares && ns.recover(s)
 	if !recovered {
 		for _, mw := range mws {
-			var err error
+			err := errPanicked // unless mw returns: a panic refuses
 			ns.srv.safely("middleware", func() { err = mw(s) })
 			if err != nil {
 				ns.refuse(s, err)
@@ -223,6 +224,9 @@ func (ns *Namespace) Except(rooms ...string) BroadcastOperator { return ns.opera
 // Volatile starts a broadcast whose events may be dropped for clients not
 // ready to receive them.
 func (ns *Namespace) Volatile() BroadcastOperator { return ns.operator().Volatile() }
+
+// Timeout starts a broadcast whose EmitWithAck waits at most d.
+func (ns *Namespace) Timeout(d time.Duration) BroadcastOperator { return ns.operator().Timeout(d) }
 
 // Local starts a broadcast to this node only.
 func (ns *Namespace) Local() BroadcastOperator { return ns.operator().Local() }

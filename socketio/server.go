@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/seed-e3ad8a97/sio/engineio"
 )
@@ -136,6 +137,10 @@ func (srv *Server) Except(rooms ...string) BroadcastOperator { return srv.main.E
 
 // Volatile starts a volatile broadcast on the main namespace.
 func (srv *Server) Volatile() BroadcastOperator { return srv.main.Volatile() }
+
+// Timeout starts a broadcast on the main namespace whose EmitWithAck
+// waits at most d.
+func (srv *Server) Timeout(d time.Duration) BroadcastOperator { return srv.main.Timeout(d) }
 
 // Local starts a broadcast on the main namespace of this node only.
 func (srv *Server) Local() BroadcastOperator { return srv.main.Local() }
