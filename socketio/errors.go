@@ -19,6 +19,9 @@ var (
 	ErrReservedEvent = errors.New("socketio: reserved event name")
 )
 
+// errPanicked stands for the error of a middleware that panicked.
+var errPanicked = errors.New("server error")
+
 // Disconnect reasons, as the reference server names them.
 const (
 	ReasonServerNamespaceDisconnect = "server namespace disconnect"

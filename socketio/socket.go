@@ -409,7 +409,7 @@ func (s *Socket) dispatch(e *Event) {
 	}
 	s.mu.Unlock()
 	for _, mw := range mws {
-		var err error
+		err := errPanicked // unless mw returns: a panic drops the event
 		s.nsp.srv.safely("socket middleware", func() { err = mw(e) })
 		if err != nil {
 			for _, fn := range errFns {
