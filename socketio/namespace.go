@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,15 +97,16 @@ func (ns *Namespace) Socket(id string) *Socket {
 func (ns *Namespace) nextAckID() uint64 { return ns.ackIDs.Add(1) - 1 }
 
 // handlers returns what runs at connection: a child of a dynamic
-// namespace runs its parent's.
+// namespace runs its parent's, then its own.
 func (ns *Namespace) handlers() ([]Middleware, []func(*Socket)) {
-	src := ns
-	if ns.parent != nil {
-		src = ns.parent
+	ns.mu.RLock()
+	mws, onConn := ns.middlewares, ns.onConnection
+	ns.mu.RUnlock()
+	if ns.parent == nil {
+		return mws, onConn
 	}
-	src.mu.RLock()
-	defer src.mu.RUnlock()
-	return src.middlewares, src.onConnection
+	pmws, pconn := ns.parent.handlers()
+	return append(slices.Clip(pmws), mws...), append(slices.Clip(pconn), onConn...)
 }
 
 // admit runs the middlewares of a connecting socket, then connects it; it

@@ -469,3 +469,47 @@ func TestC2ConnectTimeout(t *testing.T) {
 		t.Error("a client that joined a namespace was closed by the connect timeout")
 	}
 }
+
+// A child of a dynamic namespace, reached with Of, takes its own
+// middlewares and connection handlers, after its parent's.
+func TestDynamicNamespaceChildHandlers(t *testing.T) {
+	srv, ts := newServer(t, nil)
+	parent := srv.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
+	got := make(chan string, 8)
+	parent.Use(func(*socketio.Socket) error { got <- "parent mw"; return nil })
+	parent.OnConnection(func(*socketio.Socket) { got <- "parent connection" })
+	c := dial(t, ts)
+	c.connect("/dyn-1", "")
+	recv(t, got)
+	recv(t, got)
+
+	child := srv.Of("/dyn-1")
+	child.Use(func(s *socketio.Socket) error {
+		if s.Handshake().Auth["ok"] != true {
+			return errors.New("child says no")
+		}
+		got <- "child mw"
+		return nil
+	})
+	child.OnConnection(func(*socketio.Socket) { got <- "child connection" })
+	c2 := dial(t, ts)
+	c2.send("0/dyn-1,")
+	c2.expect(`4/dyn-1,{"message":"child says no"}`)
+	if g := recv(t, got); g != "parent mw" {
+		t.Errorf("got %q", g)
+	}
+	c2.connect("/dyn-1", `{"ok":true}`)
+	var seq []string
+	for range 4 {
+		seq = append(seq, recv(t, got))
+	}
+	if s := strings.Join(seq, ", "); s != "parent mw, child mw, parent connection, child connection" {
+		t.Errorf("ran %s", s)
+	}
+	// Another child is not affected.
+	c2.connect("/dyn-2", "")
+	if a, b := recv(t, got), recv(t, got); a != "parent mw" || b != "parent connection" {
+		t.Errorf("other child ran %q, %q", a, b)
+	}
+	none(t, got)
+}
