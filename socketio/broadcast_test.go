@@ -230,7 +230,7 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 		t.Errorf("nobody: %v %v", got, err)
 	}
 	start := time.Now()
-	got, err = rm.srv.Except().Timeout(100*time.Millisecond).EmitWithAck(context.Background(), "q")
+	got, err = rm.srv.Timeout(100*time.Millisecond).EmitWithAck(context.Background(), "q")
 	if !errors.Is(err, socketio.ErrTimeout) || names(got) != "a b c" {
 		t.Errorf("with a silent socket: %q %v, want a b c and ErrTimeout", names(got), err)
 	}
