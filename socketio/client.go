@@ -205,6 +205,9 @@ func (c *client) remove(s *Socket) {
 func (c *client) disconnectAll() {
 	for _, s := range c.take() {
 		s.disconnect()
+		// One still in its middlewares is not connected: end it too, or
+		// it would join its namespace once they return.
+		s.close(ReasonServerNamespaceDisconnect)
 	}
 	c.conn.Close()
 }

@@ -404,3 +404,33 @@ func TestConcurrentClients(t *testing.T) {
 		c.close()
 	}
 }
+
+// Disconnect(true) also ends a socket of the same connection still in its
+// middlewares: it never joins its namespace.
+func TestDisconnectCloseEndsSocketsStillConnecting(t *testing.T) {
+	srv, ts := newServer(t, nil)
+	main := sockets(srv)
+	slow := srv.Of("/slow")
+	entered, release := make(chan struct{}), make(chan struct{})
+	slow.Use(func(*socketio.Socket) error { close(entered); <-release; return nil })
+	joined := make(chan string, 1)
+	slow.OnConnection(func(s *socketio.Socket) { joined <- s.ID() })
+	c := dial(t, ts)
+	c.connect("/", "")
+	s := recv(t, main)
+	c.send("0/slow,")
+	recv(t, entered)
+	s.Disconnect(true)
+	c.waitClosed()
+	close(release)
+	time.Sleep(50 * time.Millisecond)
+	eventually(t, func() bool { return len(slow.Sockets()) == 0 }, "no socket left in /slow")
+	select {
+	case id := <-joined:
+		t.Errorf("socket %s joined /slow after its connection was closed", id)
+	default:
+	}
+	if n := srv.Stats().Sockets; n != 0 {
+		t.Errorf("Stats().Sockets = %d, want 0", n)
+	}
+}
