@@ -4,7 +4,7 @@
 // gathers every answer, or the answers it got and a timeout.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TRANSPORT, ask, closeAll, connect, connectN, sleep } from "../lib/sio-util.mjs";
+import { TRANSPORT, ask, closeAll, connect, connectN, next, sleep } from "../lib/sio-util.mjs";
 
 describe(`server-side acks (${TRANSPORT})`, () => {
   it("EmitWithAck gets the client's answer, binary included", async () => {
@@ -53,6 +53,20 @@ describe(`server-side acks (${TRANSPORT})`, () => {
       const res = await ask(socket, "ask-me");
       assert.deepEqual(res, [null, "fine"]);
       assert.ok(socket.connected);
+    } finally {
+      closeAll(socket);
+    }
+  });
+
+  it("a client that disconnects instead of answering ends the server's wait", async () => {
+    // The Go test checks the server side: EmitWithTimeout returns ErrDisconnected at once.
+    const socket = await connect("/acks");
+    try {
+      const asked = next(socket, "leave-now");
+      socket.emit("ask-then-leave");
+      await asked;
+      socket.disconnect();
+      await sleep(200);
     } finally {
       closeAll(socket);
     }

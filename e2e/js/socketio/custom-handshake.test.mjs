@@ -3,7 +3,9 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
-import { SERVER_URL, TRANSPORT, clientOptions, closeAll, connected, next } from "../lib/sio-util.mjs";
+import {
+  SERVER_URL, TRANSPORT, ask, clientOptions, closeAll, connect, connected, next,
+} from "../lib/sio-util.mjs";
 
 it(`the server sees the query, headers, auth and address of the handshake (${TRANSPORT})`, async () => {
   const auth = { token: "t-1", z: 1, a: [true] };
@@ -26,6 +28,16 @@ it(`the server sees the query, headers, auth and address of the handshake (${TRA
     assert.equal(h.secure, false);
     assert.equal(typeof h.issued, "number");
     assert.ok(Math.abs(Date.now() - h.issued) < 60000, `issued ${h.issued} is about now`);
+  } finally {
+    closeAll(socket);
+  }
+});
+
+it(`the server sees the transport in use, after the upgrade too (${TRANSPORT})`, async () => {
+  const socket = await connect("/handshake");
+  try {
+    const [transport] = await ask(socket, "transport");
+    assert.equal(transport, TRANSPORT === "polling" ? "polling" : "websocket");
   } finally {
     closeAll(socket);
   }

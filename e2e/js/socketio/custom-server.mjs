@@ -141,6 +141,12 @@ for (const name of ["/acks", "/gather-all", "/gather-partial"]) {
         ack(timeout, err ? err.message : "");
       });
     });
+    socket.on("ask-then-leave", () => {
+      const start = Date.now();
+      socket.timeout(10000).emit("leave-now", (err) => {
+        note(`ask-then-leave disconnected=false quick=${Date.now() - start < 5000} (${err?.message})`);
+      });
+    });
     socket.on("gather", (ack) => {
       nsp.timeout(2000).emit("poll", "which?", (err, replies) => {
         const answers = replies.map((r) => r).sort();
@@ -221,6 +227,7 @@ io.of("/handshake").on("connection", (socket) => {
     issued: h.issued,
     secure: h.secure,
   });
+  socket.on("transport", (ack) => ack(socket.conn.transport.name));
 });
 
 // /panic, /panic-connect. Node has no recover(); an uncaught exception handler keeps the
