@@ -544,3 +544,25 @@ func TestEmitUnencodable(t *testing.T) {
 	}
 	c.quiet()
 }
+
+// Emitting to a socket that has left its namespace is ErrDisconnected and
+// sends nothing, even when the client joined that namespace again.
+func TestEmitAfterDisconnect(t *testing.T) {
+	srv, ts := newServer(t, nil)
+	conns := sockets(srv.Of("/admin"))
+	c := dial(t, ts)
+	c.connect("/admin", "")
+	old := recv(t, conns)
+	c.send("1/admin,")
+	<-old.Done()
+	c.connect("/admin", "")
+	fresh := recv(t, conns)
+	if err := old.Emit("stale"); !errors.Is(err, socketio.ErrDisconnected) {
+		t.Errorf("Emit: %v, want ErrDisconnected", err)
+	}
+	if err := old.Volatile().Emit("stale"); !errors.Is(err, socketio.ErrDisconnected) {
+		t.Errorf("volatile Emit: %v, want ErrDisconnected", err)
+	}
+	_ = fresh.Emit("fresh")
+	c.expect(`2/admin,["fresh"]`)
+}

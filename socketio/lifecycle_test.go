@@ -322,8 +322,8 @@ func TestShutdownAndCloseAreIdempotent(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := s.Emit("late"); err == nil {
-		t.Log("Emit after Shutdown returned no error")
+	if err := s.Emit("late"); !errors.Is(err, socketio.ErrDisconnected) {
+		t.Errorf("Emit after Shutdown: %v", err)
 	}
 	_ = srv.Emit("late broadcast")
 }

@@ -190,6 +190,9 @@ func (s *Socket) emit(event string, args []any, volatile bool) error {
 	if isReserved(event) {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
+	if s.isClosed() {
+		return ErrDisconnected
+	}
 	p, err := newEventPacket(s.nsp.name, event, args)
 	if err != nil {
 		return err
@@ -202,6 +205,12 @@ func (s *Socket) emit(event string, args []any, volatile bool) error {
 		p = s.nsp.srv.track(p, opts)
 	}
 	return s.send(p, volatile)
+}
+
+func (s *Socket) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 func (s *Socket) notifyOutgoing(event string, args []any) {
