@@ -33,12 +33,20 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 		// there: a GET that raced with the upgrade must not take from it.
 		if len(s.queue) > 0 && s.transport == Polling {
 			batch := s.take()
-			closed := s.closed
+			if n := len(batch); n > 1 && batch[n-1].Type == parser.Close {
+				// The close packet goes alone in the next payload: the
+				// Socket.IO client handles a payload's packets after its
+				// close packet, and would drop the messages before it.
+				s.queue = append(s.queue, batch[n-1])
+				s.queued = 1
+				batch = batch[:n-1]
+			}
+			over := s.closed && len(s.queue) == 0
 			s.mu.Unlock()
 			s.srv.writePayload(w, r, batch)
 			s.srv.stats.sent(batch)
 			s.giveBack(batch)
-			if closed {
+			if over {
 				s.finish()
 			}
 			return

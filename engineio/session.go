@@ -344,8 +344,10 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 		s.pushControl(parser.Noop)
 	default:
 		s.pushControl(parser.Close)
-		if graceful && !s.getting {
-			// Keep the session a little so the next GET learns it closed.
+		if graceful {
+			// Keep the session until a GET has taken what is queued and,
+			// in a payload of its own, the close packet (see poll), or
+			// for pollLinger at most.
 			lingering = true
 			s.linger = time.AfterFunc(pollLinger, s.finish)
 		}
