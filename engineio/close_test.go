@@ -3,7 +3,10 @@ package engineio_test
 // Section B3 (close) of protocol.md, and the close paths of the API.
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -205,12 +208,51 @@ func TestReason_TransportCloseWhenClientClosesWebSocket(t *testing.T) {
 	wantDone(t, r.s)
 }
 
-func TestReason_TransportErrorWhenConnectionDrops(t *testing.T) {
+// A WebSocket whose connection just ends (no close frame: the client's
+// process died) is "transport close", as in the reference server.
+func TestReason_TransportCloseWhenConnectionDrops(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	ws, _, r := h.wsHandshake()
 	_ = ws.CloseNow() // no close frame: the TCP connection just ends
-	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportClose {
 		t.Errorf("reason = %q", ev.reason)
+	}
+	wantDone(t, r.s)
+
+	// Likewise after an upgrade.
+	sid, _, r2 := h.handshake()
+	ws = h.upgrade(sid)
+	eventually(t, "upgraded", func() bool { return r2.s.Transport() == engineio.WebSocket })
+	_ = ws.CloseNow()
+	if ev := r2.waitClosed(t); ev.reason != engineio.ReasonTransportClose {
+		t.Errorf("after upgrade: reason = %q", ev.reason)
+	}
+}
+
+// A WebSocket that breaks the protocol at the frame level is "transport
+// error" (a message over maxPayload is another case, tested with A4).
+func TestReason_TransportErrorOnBadFrame(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	conn, err := net.Dial("tcp", h.ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
+	fmt.Fprintf(conn, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", h.ts.Listener.Addr())
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", res, err)
+	}
+	r := h.session()
+	// A client's frames must be masked: this one is not.
+	if _, err := conn.Write([]byte{0x81, 0x02, '4', 'x'}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+		t.Errorf("reason = %q (%v)", ev.reason, ev.cause)
 	}
 	wantDone(t, r.s)
 }

@@ -70,7 +70,7 @@ func TestStats_CountsWhatHappens(t *testing.T) {
 	if s.SlowConsumers != 1 {
 		t.Errorf("slow consumers %d", s.SlowConsumers)
 	}
-	want := map[string]uint64{engineio.ReasonTransportError: 2, engineio.ReasonForcedClose: 1}
+	want := map[string]uint64{engineio.ReasonTransportError: 1, engineio.ReasonTransportClose: 1, engineio.ReasonForcedClose: 1}
 	for reason, n := range s.SessionsClosed {
 		if n != want[reason] {
 			t.Errorf("closed with %q: %d, want %d", reason, n, want[reason])

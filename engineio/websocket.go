@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 
 	"github.com/coder/websocket"
 
@@ -77,11 +79,7 @@ func (s *Session) readLoop(ws *socket) {
 	for {
 		typ, data, err := ws.Read(ctx)
 		if err != nil {
-			reason := ReasonTransportError
-			if websocket.CloseStatus(err) != -1 {
-				reason = ReasonTransportClose
-			}
-			s.close(reason, err, false)
+			s.close(endReason(err), err, false)
 			return
 		}
 		var p parser.Packet
@@ -97,6 +95,19 @@ func (s *Session) readLoop(ws *socket) {
 			return
 		}
 	}
+}
+
+// endReason names the end of a WebSocket the way the reference server
+// does: the client going away (a close frame, or the connection just
+// ending, as when its process dies) is "transport close"; anything else (a
+// message over maxPayload, a malformed frame, a write timeout) is
+// "transport error".
+func endReason(err error) string {
+	if websocket.CloseStatus(err) != -1 || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return ReasonTransportClose
+	}
+	return ReasonTransportError
 }
 
 var textBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -149,7 +160,7 @@ func (s *Session) writeLoop() {
 			s.mu.Lock()
 			s.writing = false
 			s.mu.Unlock()
-			s.close(ReasonTransportError, err, false)
+			s.close(endReason(err), err, false)
 			_ = ws.CloseNow()
 			return
 		}
