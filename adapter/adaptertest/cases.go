@@ -355,8 +355,8 @@ func runWithAck(t *testing.T, c *cluster, from int, opts adapter.BroadcastOption
 	}
 	for i, n := range c.nodes {
 		for _, s := range n.ns.Sent() {
-			if !s.WithAck || !s.Packet.HasID {
-				t.Errorf("node %d: Send without an ack request: %+v", i, s)
+			if !s.WithAck {
+				t.Errorf("node %d: Send without an ack callback: %+v", i, s)
 			}
 		}
 	}

@@ -114,7 +114,7 @@ func (n *Namespace) Send(ids []string, p *parser.Packet, flags adapter.Flags, on
 		answering = append(answering, id)
 	}
 	n.mu.Unlock()
-	if onAck == nil || !p.HasID {
+	if onAck == nil {
 		return
 	}
 	for _, id := range answering {
