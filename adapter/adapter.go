@@ -71,7 +71,9 @@ type Namespace interface {
 	Name() string
 	// Send writes p to the local sockets ids. It encodes p once for all of
 	// them and never blocks on the network. When onAck is not nil, p
-	// carries an ack id and each socket's answer is passed to onAck.
+	// asks for an acknowledgement (under an ack id the namespace picks,
+	// since p may come from another node) and each socket's answer is
+	// passed to onAck.
 	Send(ids []string, p *parser.Packet, flags Flags, onAck AckFunc)
 	// Socket describes a local socket.
 	Socket(id string) (SocketInfo, bool)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-modules=(. examples metrics/prometheus)
+modules=(. examples metrics/prometheus adapter/redis)
 fuzztime=${FUZZTIME:-10s}
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -24,6 +24,10 @@ for m in "${modules[@]}"; do (cd "$m" && go mod download); done
 step "npm clients (e2e)"
 command -v node >/dev/null || apt_install nodejs npm
 (cd e2e && npm ci --no-audit --no-fund)
+
+step "npm packages and redis-server (adapter/redis)"
+(cd adapter/redis/e2e && npm ci --no-audit --no-fund)
+command -v redis-server >/dev/null || apt_install redis-server
 
 step "npm packages and Chromium (examples/chat browser test)"
 (cd examples/chat && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

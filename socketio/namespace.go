@@ -296,6 +296,13 @@ type adapterView struct{ ns *Namespace }
 func (v adapterView) Name() string { return v.ns.name }
 
 func (v adapterView) Send(ids []string, p *parser.Packet, flags adapter.Flags, onAck adapter.AckFunc) {
+	if onAck != nil {
+		// An ack id of this namespace: a packet from another node carries
+		// that node's id, which may be in use here.
+		c := *p
+		c.ID, c.HasID = v.ns.nextAckID(), true
+		p = &c
+	}
 	msgs := frames(p) // once, for every receiver
 	for _, id := range ids {
 		s := v.ns.Socket(id)

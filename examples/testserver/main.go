@@ -31,6 +31,7 @@ type config struct {
 	transports     string
 	recovery       bool
 	redis          string
+	redisAdapter   string
 	connectTimeout time.Duration
 	cors           string
 	pprof          bool
@@ -45,6 +46,7 @@ func main() {
 	flag.StringVar(&c.transports, "transports", "polling,websocket", "allowed transports")
 	flag.BoolVar(&c.recovery, "recovery", false, "enable connection state recovery (max disconnection 2m)")
 	flag.StringVar(&c.redis, "redis", "", "Redis URL: join a cluster through the Redis adapter")
+	flag.StringVar(&c.redisAdapter, "redis-adapter", "pubsub", "with -redis: the adapter, pubsub (as @socket.io/redis-adapter) or streams (as @socket.io/redis-streams-adapter, which also keeps recovery sessions in Redis)")
 	flag.DurationVar(&c.connectTimeout, "connect-timeout", 45*time.Second, "how long a client may wait before sending CONNECT")
 	flag.StringVar(&c.cors, "cors", "", "allowed origin(s), comma-separated, * for any")
 	flag.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/")
@@ -56,9 +58,6 @@ func main() {
 }
 
 func run(c config) error {
-	if c.redis != "" {
-		return errors.New("-redis: the Redis adapter is not available yet in this build")
-	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	eopts := &engineio.Options{
 		PingInterval: c.pingInterval,
@@ -78,6 +77,13 @@ func run(c config) error {
 	}
 	if c.recovery {
 		sopts.Recovery = &socketio.Recovery{MaxDisconnectionDuration: 2 * time.Minute}
+	}
+	if c.redis != "" {
+		closeCluster, err := joinCluster(c, sopts, logger)
+		if err != nil {
+			return err
+		}
+		defer closeCluster()
 	}
 	io := socketio.NewServer(sopts)
 	mountSuite(io)

@@ -1,0 +1,642 @@
+package redisadapter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seed-e3ad8a97/sio/adapter"
+	"github.com/seed-e3ad8a97/sio/socketio/parser"
+)
+
+// Request types of the classic protocol (@socket.io/redis-adapter).
+const (
+	reqSockets = iota
+	reqAllRooms
+	reqRemoteJoin
+	reqRemoteLeave
+	reqRemoteDisconnect
+	reqRemoteFetch
+	reqServerSideEmit
+	reqBroadcast
+	reqBroadcastClientCount
+	reqBroadcastAck
+)
+
+// Options configure [New].
+type Options struct {
+	// Key prefixes every channel. Default "socket.io", as in Node.
+	Key string
+	// RequestsTimeout bounds the requests that wait for other nodes
+	// (FetchSockets, ServerSideEmit with acks, and how long acks of a
+	// broadcast without Timeout are awaited). Default 5s.
+	RequestsTimeout time.Duration
+	// PublishOnSpecificResponseChannel answers requests on the requesting
+	// node's own channel rather than the shared one. Default false.
+	PublishOnSpecificResponseChannel bool
+	// QueueSize bounds the messages waiting to be published; past it,
+	// broadcasts fail with ErrQueueFull. Default 4096.
+	QueueSize int
+	// Logger receives the adapter's logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (o *Options) withDefaults() Options {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.Key == "" {
+		c.Key = "socket.io"
+	}
+	if c.RequestsTimeout <= 0 {
+		c.RequestsTimeout = 5 * time.Second
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 4096
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Cluster connects a node to the others through Redis pub/sub, speaking
+// the protocol of Node's @socket.io/redis-adapter (8.x), so that Go and
+// Node servers can share a cluster. Its Factory makes the adapter of each
+// namespace. Safe for concurrent use.
+type Cluster struct {
+	opts Options
+	bus  *bus
+
+	mu       sync.Mutex
+	adapters map[*classic]struct{}
+}
+
+// New connects a node to the cluster of client's Redis. Use its Factory
+// as socketio.Options.Adapter, and Close it after the server. The client
+// stays the caller's.
+func New(client redis.UniversalClient, opts *Options) *Cluster {
+	o := opts.withDefaults()
+	return &Cluster{opts: o, bus: newBus(client, false, o.QueueSize, o.Logger), adapters: make(map[*classic]struct{})}
+}
+
+// Close closes every adapter and stops listening to Redis.
+func (c *Cluster) Close() error {
+	c.mu.Lock()
+	as := make([]*classic, 0, len(c.adapters))
+	for a := range c.adapters {
+		as = append(as, a)
+	}
+	c.mu.Unlock()
+	for _, a := range as {
+		_ = a.Close()
+	}
+	c.bus.close()
+	return nil
+}
+
+// Factory makes the adapter of namespace ns. It is an [adapter.Factory].
+func (c *Cluster) Factory(ns adapter.Namespace) adapter.Adapter {
+	name := ns.Name()
+	a := &classic{
+		Memory:          adapter.NewMemory(ns).(*adapter.Memory),
+		c:               c,
+		ns:              ns,
+		uid:             randomID(3),
+		channel:         c.opts.Key + "#" + name + "#",
+		requestChannel:  c.opts.Key + "-request#" + name + "#",
+		responseChannel: c.opts.Key + "-response#" + name + "#",
+		requests:        make(map[string]*request),
+		acks:            make(map[string]*ackRequest),
+	}
+	a.specificChannel = a.responseChannel + a.uid + "#"
+	c.mu.Lock()
+	c.adapters[a] = struct{}{}
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.RequestsTimeout)
+	defer cancel()
+	if err := c.bus.subscribe(ctx, nil, []string{a.channel + "*"}, a.onBroadcast); err != nil {
+		c.opts.Logger.Warn("redisadapter: subscribing; will retry on reconnection", "nsp", name, "err", err)
+	}
+	_ = c.bus.subscribe(ctx, []string{a.requestChannel, a.responseChannel, a.specificChannel}, nil, a.onRequest)
+	return a
+}
+
+// classic is the adapter of one namespace.
+type classic struct {
+	*adapter.Memory
+	c   *Cluster
+	ns  adapter.Namespace
+	uid string
+
+	channel, requestChannel, responseChannel, specificChannel string
+
+	mu       sync.Mutex
+	closed   bool
+	requests map[string]*request
+	acks     map[string]*ackRequest
+}
+
+// request waits for the answers of other nodes.
+type request struct {
+	typ      int
+	want     int // answers expected
+	got      int
+	sockets  []adapter.SocketInfo
+	onReply  adapter.AckFunc
+	done     chan struct{}
+	finished bool
+	timer    *time.Timer
+}
+
+type ackRequest struct {
+	expect func(int)
+	onAck  adapter.AckFunc
+	timer  *time.Timer
+}
+
+// Broadcast implements [adapter.Adapter].
+func (a *classic) Broadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
+	var err error
+	if !opts.Flags.Local {
+		err = a.publishBroadcast(p, opts)
+	}
+	_ = a.Memory.Broadcast(p, opts)
+	return err
+}
+
+func (a *classic) publishBroadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
+	if err := a.c.bus.err(); err != nil {
+		return err
+	}
+	pv, err := packetValue(p)
+	if err != nil {
+		return err
+	}
+	pv.set("nsp", vStr(a.ns.Name()))
+	msg, err := encodeMsgpack(vArr(vStr(a.uid), pv, optsValue(opts, true)))
+	if err != nil {
+		return err
+	}
+	ch := a.channel
+	if len(opts.Rooms) == 1 {
+		ch += opts.Rooms[0] + "#"
+	}
+	return a.c.bus.publish(ch, msg, nil)
+}
+
+// onBroadcast handles a message of the broadcast channels.
+func (a *classic) onBroadcast(_ string, payload []byte) {
+	v, err := decodeMsgpack(payload)
+	if err != nil || v.k != kArray || len(v.arr) < 3 {
+		return
+	}
+	if v.arr[0].str() == a.uid {
+		return
+	}
+	p := valuePacket(v.arr[1], "/")
+	if p.Namespace != a.ns.Name() {
+		return
+	}
+	opts := valueOpts(v.arr[2])
+	_ = a.Memory.Broadcast(p, opts)
+}
+
+// BroadcastWithAck implements [adapter.Adapter].
+func (a *classic) BroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
+	var err error
+	if !opts.Flags.Local {
+		err = a.publishBroadcastWithAck(p, opts, expect, onAck)
+	}
+	_ = a.Memory.BroadcastWithAck(p, opts, expect, onAck)
+	return err
+}
+
+func (a *classic) publishBroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
+	if err := a.c.bus.err(); err != nil {
+		return err
+	}
+	pv, err := packetValue(p)
+	if err != nil {
+		return err
+	}
+	pv.set("nsp", vStr(a.ns.Name()))
+	id := randomID(3)
+	msg, err := encodeMsgpack(vMap("uid", vStr(a.uid), "requestId", vStr(id), "type", vInt(reqBroadcast),
+		"packet", pv, "opts", optsValue(opts, true)))
+	if err != nil {
+		return err
+	}
+	keep := opts.Flags.Timeout
+	if keep <= 0 {
+		keep = a.c.opts.RequestsTimeout
+	}
+	ar := &ackRequest{expect: expect, onAck: onAck}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return ErrClosed
+	}
+	a.acks[id] = ar
+	ar.timer = time.AfterFunc(keep, func() {
+		a.mu.Lock()
+		delete(a.acks, id)
+		a.mu.Unlock()
+	})
+	a.mu.Unlock()
+	if err := a.c.bus.publish(a.requestChannel, msg, nil); err != nil {
+		a.mu.Lock()
+		delete(a.acks, id)
+		a.mu.Unlock()
+		ar.timer.Stop()
+		return err
+	}
+	return nil
+}
+
+// FetchSockets implements [adapter.Adapter].
+func (a *classic) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
+	local, _ := a.Memory.FetchSockets(ctx, opts)
+	if opts.Flags.Local {
+		return local, nil
+	}
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	id := randomID(3)
+	msg := vMap("uid", vStr(a.uid), "requestId", vStr(id), "type", vInt(reqRemoteFetch),
+		"opts", optsValue(opts, false))
+	r, err := a.ask(ctx, id, reqRemoteFetch, n-1, nil, msg)
+	if err != nil {
+		return local, err
+	}
+	return append(local, r.sockets...), nil
+}
+
+// ask publishes a request (as JSON, or MessagePack when it holds binary)
+// and waits for want answers.
+func (a *classic) ask(ctx context.Context, id string, typ, want int, onReply adapter.AckFunc, msg value) (*request, error) {
+	r := &request{typ: typ, want: want, onReply: onReply, done: make(chan struct{})}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil, ErrClosed
+	}
+	a.requests[id] = r
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		delete(a.requests, id)
+		a.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, a.c.opts.RequestsTimeout)
+	defer cancel()
+	if err := a.c.bus.publishWait(ctx, a.requestChannel, encodeRequest(msg)); err != nil {
+		return nil, err
+	}
+	select {
+	case <-r.done:
+		return r, nil
+	case <-ctx.Done():
+		a.mu.Lock()
+		got := r.got
+		a.mu.Unlock()
+		return nil, fmt.Errorf("%w: %d of %d nodes answered", ErrTimeout, got, want)
+	}
+}
+
+func encodeRequest(v value) []byte {
+	if v.hasBinary() {
+		if b, err := encodeMsgpack(v); err == nil {
+			return b
+		}
+	}
+	return v.appendJSON(nil, nil)
+}
+
+// command applies a command locally and sends it to the other nodes.
+func (a *classic) command(opts adapter.BroadcastOptions, msg value, local func() error) error {
+	err := local()
+	if opts.Flags.Local {
+		return err
+	}
+	if e := a.c.bus.err(); e != nil {
+		return e
+	}
+	if e := a.c.bus.publish(a.requestChannel, encodeRequest(msg), nil); e != nil {
+		return e
+	}
+	return err
+}
+
+// AddSockets implements [adapter.Adapter].
+func (a *classic) AddSockets(opts adapter.BroadcastOptions, rooms []string) error {
+	msg := vMap("uid", vStr(a.uid), "type", vInt(reqRemoteJoin), "opts", optsValue(opts, false), "rooms", vStrings(rooms))
+	return a.command(opts, msg, func() error { return a.Memory.AddSockets(opts, rooms) })
+}
+
+// DelSockets implements [adapter.Adapter].
+func (a *classic) DelSockets(opts adapter.BroadcastOptions, rooms []string) error {
+	msg := vMap("uid", vStr(a.uid), "type", vInt(reqRemoteLeave), "opts", optsValue(opts, false), "rooms", vStrings(rooms))
+	return a.command(opts, msg, func() error { return a.Memory.DelSockets(opts, rooms) })
+}
+
+// DisconnectSockets implements [adapter.Adapter].
+func (a *classic) DisconnectSockets(opts adapter.BroadcastOptions, close bool) error {
+	msg := vMap("uid", vStr(a.uid), "type", vInt(reqRemoteDisconnect), "opts", optsValue(opts, false), "close", vBool(close))
+	return a.command(opts, msg, func() error { return a.Memory.DisconnectSockets(opts, close) })
+}
+
+// ServerSideEmit implements [adapter.Adapter].
+func (a *classic) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (int, error) {
+	data, err := parseJSON(p.Data, p.Attachments)
+	if err != nil {
+		return 0, err
+	}
+	msg := vMap("uid", vStr(a.uid), "type", vInt(reqServerSideEmit), "data", data)
+	if onReply == nil {
+		if err := a.c.bus.err(); err != nil {
+			return 0, err
+		}
+		return 0, a.c.bus.publish(a.requestChannel, encodeRequest(msg), nil)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.c.opts.RequestsTimeout)
+	defer cancel()
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if n-1 <= 0 {
+		return 0, nil
+	}
+	id := randomID(3)
+	msg.set("requestId", vStr(id))
+	r := &request{typ: reqServerSideEmit, want: n - 1, onReply: onReply, done: make(chan struct{})}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return 0, ErrClosed
+	}
+	a.requests[id] = r
+	r.timer = time.AfterFunc(a.c.opts.RequestsTimeout, func() {
+		a.mu.Lock()
+		delete(a.requests, id)
+		a.mu.Unlock()
+	})
+	a.mu.Unlock()
+	if err := a.c.bus.publish(a.requestChannel, encodeRequest(msg), nil); err != nil {
+		a.mu.Lock()
+		delete(a.requests, id)
+		a.mu.Unlock()
+		r.timer.Stop()
+		return 0, err
+	}
+	return n - 1, nil
+}
+
+// ServerCount implements [adapter.Adapter]: the subscribers of the
+// namespace's request channel.
+func (a *classic) ServerCount(ctx context.Context) (int, error) {
+	n, err := a.c.bus.numSub(ctx, a.requestChannel)
+	if err != nil {
+		return 1, err
+	}
+	return max(n, 1), nil
+}
+
+// Close implements [adapter.Adapter].
+func (a *classic) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	for id, r := range a.requests {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		delete(a.requests, id)
+	}
+	for id, r := range a.acks {
+		r.timer.Stop()
+		delete(a.acks, id)
+	}
+	a.mu.Unlock()
+	a.c.mu.Lock()
+	delete(a.c.adapters, a)
+	a.c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	a.c.bus.unsubscribe(ctx, []string{a.requestChannel, a.responseChannel, a.specificChannel}, []string{a.channel + "*"})
+	return nil
+}
+
+// respond publishes a response to the node that made request req.
+func (a *classic) respond(req value, resp []byte) {
+	ch := a.responseChannel
+	if a.c.opts.PublishOnSpecificResponseChannel {
+		ch += req.get("uid").str() + "#"
+	}
+	if err := a.c.bus.publish(ch, resp, nil); err != nil {
+		a.c.opts.Logger.Warn("redisadapter: cannot answer a request", "nsp", a.ns.Name(), "err", err)
+	}
+}
+
+// onRequest handles the messages of the request and response channels.
+func (a *classic) onRequest(ch string, payload []byte) {
+	if ch != a.requestChannel {
+		a.onResponse(payload)
+		return
+	}
+	req, err := decodeMessage(payload)
+	if err != nil || req.k != kMap {
+		return
+	}
+	typ, _ := req.get("type").num()
+	self := req.has("uid") && req.get("uid").str() == a.uid
+	rid := req.get("requestId").str()
+	switch typ {
+	case reqSockets:
+		if self {
+			return
+		}
+		ids := a.Memory.Sockets(req.get("rooms").strings())
+		a.respond(req, vMap("requestId", vStr(rid), "sockets", vStrings(ids)).appendJSON(nil, nil))
+	case reqAllRooms:
+		if self {
+			return
+		}
+		a.respond(req, vMap("requestId", vStr(rid), "rooms", vStrings(a.allRooms())).appendJSON(nil, nil))
+	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
+		if self {
+			return
+		}
+		a.remoteCommand(typ, req)
+	case reqRemoteFetch:
+		if self {
+			return
+		}
+		infos, _ := a.Memory.FetchSockets(context.Background(), valueOpts(req.get("opts")))
+		socks := make([]value, len(infos))
+		for i, s := range infos {
+			socks[i] = socketValue(s)
+		}
+		a.respond(req, encodeRequest(vMap("requestId", vStr(rid), "sockets", vArr(socks...))))
+	case reqServerSideEmit:
+		if self {
+			return
+		}
+		a.onServerSideEmit(req)
+	case reqBroadcast:
+		a.mu.Lock()
+		_, mine := a.acks[rid]
+		a.mu.Unlock()
+		if mine || self {
+			return
+		}
+		p := valuePacket(req.get("packet"), a.ns.Name())
+		p.HasID = true // the namespace gives it an ack id of its own
+		opts := valueOpts(req.get("opts"))
+		opts.Flags.Local = true
+		_ = a.Memory.BroadcastWithAck(p, opts, func(n int) {
+			a.respond(req, vMap("type", vInt(reqBroadcastClientCount), "requestId", vStr(rid), "clientCount", vInt(int64(n))).appendJSON(nil, nil))
+		}, func(sid string, r *parser.Packet) {
+			// sid is not in Node's format: Go nodes tell acks apart with it.
+			b, err := encodeMsgpack(vMap("type", vInt(reqBroadcastAck), "requestId", vStr(rid), "packet", firstArg(r), "sid", vStr(sid)))
+			if err == nil {
+				a.respond(req, b)
+			}
+		})
+	}
+}
+
+// allRooms lists the rooms of the local sockets.
+func (a *classic) allRooms() []string {
+	seen := map[string]struct{}{}
+	var out []string
+	for _, id := range a.Memory.Sockets(nil) {
+		for _, r := range a.Memory.Rooms(id) {
+			if _, ok := seen[r]; !ok {
+				seen[r] = struct{}{}
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// remoteCommand applies a join, leave or disconnect of another node: for
+// the sockets its opts select, or (older nodes) for one socket id.
+func (a *classic) remoteCommand(typ int64, req value) {
+	var opts adapter.BroadcastOptions
+	if o := req.get("opts"); o.k == kMap {
+		opts = valueOpts(o)
+	} else {
+		sid := req.get("sid").str()
+		if _, ok := a.ns.Socket(sid); !ok {
+			return
+		}
+		opts.Rooms = []string{sid}
+		defer a.respond(req, vMap("requestId", req.get("requestId")).appendJSON(nil, nil))
+	}
+	opts.Flags = adapter.Flags{Local: true}
+	rooms := req.get("rooms").strings()
+	if r := req.get("room"); r.k == kString {
+		rooms = append(rooms, r.s)
+	}
+	switch typ {
+	case reqRemoteJoin:
+		_ = a.Memory.AddSockets(opts, rooms)
+	case reqRemoteLeave:
+		_ = a.Memory.DelSockets(opts, rooms)
+	case reqRemoteDisconnect:
+		_ = a.Memory.DisconnectSockets(opts, req.get("close").truthy())
+	}
+}
+
+func (a *classic) onServerSideEmit(req value) {
+	data := req.get("data")
+	if data.k != kArray || len(data.arr) == 0 {
+		return
+	}
+	p := eventPacket(a.ns.Name(), data)
+	var reply func(*parser.Packet)
+	if req.has("requestId") {
+		rid := req.get("requestId")
+		p.HasID = true
+		var once sync.Once
+		reply = func(r *parser.Packet) {
+			once.Do(func() {
+				// Node answers server-side emits on the shared channel.
+				resp := encodeRequest(vMap("type", vInt(reqServerSideEmit), "requestId", rid, "data", firstArg(r)))
+				if err := a.c.bus.publish(a.responseChannel, resp, nil); err != nil {
+					a.c.opts.Logger.Warn("redisadapter: cannot answer a server-side emit", "err", err)
+				}
+			})
+		}
+	}
+	a.c.bus.goAsync(func() { a.ns.Receive(p, reply) })
+}
+
+// onResponse handles an answer to a request of some node.
+func (a *classic) onResponse(payload []byte) {
+	resp, err := decodeMessage(payload)
+	if err != nil || resp.k != kMap {
+		return
+	}
+	rid := resp.get("requestId").str()
+	a.mu.Lock()
+	if ar := a.acks[rid]; ar != nil {
+		a.mu.Unlock()
+		typ, _ := resp.get("type").num()
+		switch typ {
+		case reqBroadcastClientCount:
+			n, _ := resp.get("clientCount").num()
+			ar.expect(int(n))
+		case reqBroadcastAck:
+			ar.onAck(resp.get("sid").str(), ackPacket(a.ns.Name(), resp.get("packet")))
+		}
+		return
+	}
+	r := a.requests[rid]
+	if r == nil || r.finished {
+		a.mu.Unlock()
+		return
+	}
+	switch r.typ {
+	case reqRemoteFetch:
+		s := resp.get("sockets")
+		if s.k != kArray {
+			a.mu.Unlock()
+			return
+		}
+		for _, x := range s.arr {
+			r.sockets = append(r.sockets, valueSocket(x))
+		}
+	case reqServerSideEmit:
+		onReply := r.onReply
+		a.mu.Unlock()
+		onReply("", ackPacket(a.ns.Name(), resp.get("data")))
+		a.mu.Lock()
+	}
+	r.got++
+	if r.got >= r.want && !r.finished {
+		r.finished = true
+		close(r.done)
+		if r.timer != nil {
+			r.timer.Stop()
+			delete(a.requests, rid)
+		}
+	}
+	a.mu.Unlock()
+}

@@ -1,0 +1,22 @@
+package redisadapter
+
+import (
+	"testing"
+
+	"github.com/seed-e3ad8a97/sio/adapter"
+	"github.com/seed-e3ad8a97/sio/adapter/adaptertest"
+)
+
+// The shared adapter suite, on three nodes talking through Redis.
+func TestSuite(t *testing.T) {
+	adaptertest.Run(t, func(t *testing.T, nodes int) []adapter.Factory {
+		key := uniqueKey()
+		fs := make([]adapter.Factory, nodes)
+		for i := range fs {
+			c := New(newClient(t), &Options{Key: key})
+			t.Cleanup(func() { _ = c.Close() })
+			fs[i] = c.Factory
+		}
+		return fs
+	}, &adaptertest.Options{Nodes: 3})
+}
