@@ -139,6 +139,9 @@ func (e *Event) Ack(args ...any) error {
 		e.reply(p)
 		return nil
 	}
+	if !e.socket.Connected() {
+		return ErrDisconnected
+	}
 	p, err := newAckPacket(e.socket.nsp.name, e.ack.id, args)
 	if err != nil {
 		return err

@@ -199,6 +199,7 @@ func (ns *Namespace) refuse(s *Socket, err error) {
 		s.client.sendConnectError(ns.name, err.Error(), nil)
 	}
 	s.client.remove(s)
+	ns.adapter.DelAll(s.id) // rooms a middleware may have joined
 	s.close(ReasonServerNamespaceDisconnect)
 }
 
