@@ -293,8 +293,10 @@ func (h *harness) handshake() (string, openPacket, *rec) {
 	}
 	items := splitPayload(res.body)
 	o := parseOpen(h.t, items[0])
-	if len(items) > 1 {
-		h.t.Fatalf("handshake carried more than the open packet: %q", items)
+	for _, it := range items[1:] {
+		if it != "2" { // with a very short ping interval, a ping may follow
+			h.t.Fatalf("handshake carried more than the open packet: %q", items)
+		}
 	}
 	return o.SID, o, h.session()
 }

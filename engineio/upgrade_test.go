@@ -180,7 +180,8 @@ func TestUpgrade_UnexpectedProbeMessageAbortsUpgrade(t *testing.T) {
 // B4: with no 5 within UpgradeTimeout the probe is dropped; the session
 // stays on polling and may try again.
 func TestUpgrade_TimeoutDropsProbe(t *testing.T) {
-	h := newHarness(t, &engineio.Options{UpgradeTimeout: 100 * time.Millisecond}, func(r *rec) { r.echo = true })
+	// Short, but long enough for the second attempt to finish in time.
+	h := newHarness(t, &engineio.Options{UpgradeTimeout: 500 * time.Millisecond}, func(r *rec) { r.echo = true })
 	sid, _, r := h.handshake()
 	ws := h.probe(sid)
 	if _, err := readErr(t, ws); err == nil {
