@@ -87,6 +87,9 @@ func run(c config) error {
 	}
 	io := socketio.NewServer(sopts)
 	mountSuite(io)
+	if c.redis != "" {
+		mountCluster(io, c.addr)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", echo)
