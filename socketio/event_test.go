@@ -408,7 +408,8 @@ func TestC3BroadcastHasNoAckID(t *testing.T) {
 }
 
 // OnAny sees every incoming event before its handlers; OnAnyOutgoing sees
-// the events emitted to this socket, not broadcasts.
+// every event sent to this socket, broadcasts included (as the reference's
+// adapter notifies them).
 func TestOnAnyAndOnAnyOutgoing(t *testing.T) {
 	var mu sync.Mutex
 	var log []string
@@ -430,7 +431,7 @@ func TestOnAnyAndOnAnyOutgoing(t *testing.T) {
 	c.expect(`2["broadcast"]`)
 	mu.Lock()
 	defer mu.Unlock()
-	if got := strings.Join(log, ", "); got != "any a, on a, any unhandled, any a, on a, out single" {
+	if got := strings.Join(log, ", "); got != "any a, on a, any unhandled, any a, on a, out single, out broadcast" {
 		t.Errorf("log: %s", got)
 	}
 }

@@ -305,6 +305,7 @@ func (v adapterView) Send(ids []string, p *parser.Packet, flags adapter.Flags, o
 		p = &c
 	}
 	msgs := frames(p) // once, for every receiver
+	var out *outgoing
 	for _, id := range ids {
 		s := v.ns.Socket(id)
 		if s == nil {
@@ -313,8 +314,31 @@ func (v adapterView) Send(ids []string, p *parser.Packet, flags adapter.Flags, o
 		if onAck != nil && !s.expectAck(p.ID, func(r *parser.Packet) { onAck(id, r) }) {
 			continue
 		}
+		if s.hasOutgoingListeners() {
+			if out == nil {
+				out = outgoingOf(p)
+			}
+			s.notifyOutgoing(out.event, out.args)
+		}
 		_ = s.client.send(msgs, flags.Volatile)
 	}
+}
+
+// outgoing is a broadcast event as catch-all outgoing listeners see it.
+type outgoing struct {
+	event string
+	args  []any // Raw values
+}
+
+func outgoingOf(p *parser.Packet) *outgoing {
+	a, err := newArgs(p, 0)
+	out := &outgoing{}
+	if err != nil || a.Len() == 0 {
+		return out
+	}
+	_ = json.Unmarshal(a.raw[0], &out.event)
+	out.args = Args{raw: a.raw[1:], attachments: a.attachments}.RawArgs()
+	return out
 }
 
 func (v adapterView) Socket(id string) (adapter.SocketInfo, bool) {

@@ -141,8 +141,8 @@ func (s *Socket) OnAny(fn func(*Event)) {
 	s.mu.Unlock()
 }
 
-// OnAnyOutgoing registers fn for every event emitted to this socket alone
-// (broadcasts excluded, as in the reference server).
+// OnAnyOutgoing registers fn for every event sent to this socket, its
+// broadcasts included (their arguments come as [Raw] values).
 func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 	s.mu.Lock()
 	s.anyOut = append(s.anyOut, fn)
@@ -211,6 +211,12 @@ func (s *Socket) isClosed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closed
+}
+
+func (s *Socket) hasOutgoingListeners() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.anyOut) > 0
 }
 
 func (s *Socket) notifyOutgoing(event string, args []any) {
