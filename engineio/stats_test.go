@@ -38,6 +38,8 @@ func TestStats_CountsWhatHappens(t *testing.T) {
 	r3.message(t)
 	readText(t, ws3)
 
+	// Messages out are counted once written, which the client may see first.
+	eventually(t, "the last echo is counted", func() bool { return h.srv.Stats().MessagesOut == 4 })
 	s := h.srv.Stats()
 	if s.PollingSessions != 1 || s.WebSocketSessions != 2 || s.SessionsOpened != 3 || s.Upgrades != 1 {
 		t.Errorf("sessions: %+v", s)
