@@ -254,7 +254,12 @@ func md(s string) string {
 
 // q quotes a packet for the report, with invalid UTF-8 and control
 // characters escaped, shortened.
-func q(s string) string { return shorten(strconv.QuoteToASCII(s), 90) }
+func q(s string) string {
+	if len(s) <= 64 {
+		return strconv.QuoteToASCII(s)
+	}
+	return strconv.QuoteToASCII(s[:64]) + fmt.Sprintf("…(%d bytes)", len(s))
+}
 
 var sidRE = regexp.MustCompile(`"sid":"[^"]*"`)
 
