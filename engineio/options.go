@@ -26,6 +26,9 @@ type Options struct {
 	// MaxPayload is the largest polling body or WebSocket message accepted,
 	// in bytes, and is advertised to clients. Default 1,000,000.
 	MaxPayload int
+	// MaxPayloadPackets bounds the packets in one polling body; a body with
+	// more closes its session as a parse error. Default 10,000.
+	MaxPayloadPackets int
 	// MaxQueuedPackets bounds the packets waiting to be written to one
 	// session; when full, volatile packets are dropped and the session is
 	// closed as a slow consumer. Default 16384 (a queue entry is a few
@@ -115,6 +118,9 @@ func (o *Options) withDefaults() Options {
 	def(&c.WriteTimeout, 10*time.Second)
 	if c.MaxPayload <= 0 {
 		c.MaxPayload = 1_000_000
+	}
+	if c.MaxPayloadPackets <= 0 {
+		c.MaxPayloadPackets = 10_000
 	}
 	if c.MaxQueuedPackets <= 0 {
 		c.MaxQueuedPackets = 16384

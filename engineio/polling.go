@@ -117,7 +117,7 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stopped := false
-	err = parser.DecodePayload(body, 0, func(p parser.Packet) error {
+	err = parser.DecodePayload(body, s.srv.opts.MaxPayloadPackets, func(p parser.Packet) error {
 		if !s.receive(p) {
 			stopped = true
 			return io.EOF

@@ -266,3 +266,31 @@ func TestPolling_BodyOverMaxPayloadIs413(t *testing.T) {
 	default:
 	}
 }
+
+// A polling body holding more packets than MaxPayloadPackets closes its
+// session as a parse error (issue 6: bounded work per request).
+func TestPolling_TooManyPacketsInPayloadCloses(t *testing.T) {
+	h := newHarness(t, &engineio.Options{MaxPayloadPackets: 3}, nil)
+	sid, _, r := h.handshake()
+	h.post(sid, "6\x1e6\x1e6")
+	wantError(t, h.do(http.MethodPost, sidQuery(sid), "6\x1e6\x1e6\x1e6", nil), 400, engineio.CodeBadRequest)
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonParseError {
+		t.Errorf("reason = %q", ev.reason)
+	}
+	h.wantGone(sid)
+}
+
+// After Shutdown, a WebSocket handshake is refused with an HTTP error
+// before any upgrade, so the client fails at once.
+func TestShutdown_RefusesWebSocketHandshakeBeforeUpgrade(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, res, err := h.dial("EIO=4&transport=websocket", nil)
+	if err == nil || res == nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("dial after shutdown: err=%v res=%v, want 503", err, res)
+	}
+}

@@ -130,6 +130,11 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 			return
 		}
 	}
+	if srv.stopping() {
+		// Before any WebSocket handshake, so the client fails at once.
+		http.Error(w, ReasonShuttingDown, http.StatusServiceUnavailable)
+		return
+	}
 	s := newSession(srv, newID(), transport, r)
 	if ck := srv.opts.Cookie; ck != nil {
 		http.SetCookie(w, &http.Cookie{Name: ck.Name, Value: s.id, Path: ck.Path, HttpOnly: ck.HTTPOnly, SameSite: ck.SameSite})
@@ -288,6 +293,12 @@ func (srv *Server) Close() error {
 	srv.live.Wait()
 	srv.goroutines.Wait()
 	return nil
+}
+
+func (srv *Server) stopping() bool {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return srv.shutdown
 }
 
 // stop refuses new sessions and returns those not yet finished.
