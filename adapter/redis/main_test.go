@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,22 +27,9 @@ var testRedis struct {
 
 func TestMain(m *testing.M) {
 	code := func() int {
-		if u := os.Getenv("REDIS_URL"); u != "" {
-			testRedis.url = u
-		} else {
-			port, err := freePort()
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "free port:", err)
-				return 1
-			}
-			testRedis.addr = "127.0.0.1:" + strconv.Itoa(port)
-			testRedis.url = "redis://" + testRedis.addr
-			if err := startRedis(); err != nil {
-				fmt.Fprintln(os.Stderr, "redis-server:", err)
-				return 1
-			}
-			defer stopRedis()
-		}
+		// The server starts with the first test that needs it (not in
+		// fuzzing workers).
+		defer stopRedis()
 		return m.Run()
 	}()
 	if code == 0 {
@@ -67,6 +56,7 @@ func startRedis() error {
 	_, port, _ := net.SplitHostPort(testRedis.addr)
 	cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	cmd.Stdout, cmd.Stderr = nil, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the tests
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%w (is redis-server installed? apt-get install redis-server)", err)
 	}
@@ -97,22 +87,34 @@ func stopRedis() {
 	testRedis.cmd = nil
 }
 
-// restartRedis stops the test's redis-server, waits down, and starts it
-// again on the same port. Tests that need it skip with REDIS_URL.
-func restartRedis(t *testing.T, down time.Duration) {
+var redisOnce sync.Once
+var redisErr error
+
+// needRedis starts the tests' redis-server, once, unless REDIS_URL is set.
+func needRedis(t testing.TB) {
 	t.Helper()
-	if testRedis.addr == "" {
-		t.Skip("REDIS_URL is set: the test cannot restart that server")
-	}
-	stopRedis()
-	time.Sleep(down)
-	if err := startRedis(); err != nil {
-		t.Fatal(err)
+	redisOnce.Do(func() {
+		if u := os.Getenv("REDIS_URL"); u != "" {
+			testRedis.url = u
+			return
+		}
+		port, err := freePort()
+		if err != nil {
+			redisErr = err
+			return
+		}
+		testRedis.addr = "127.0.0.1:" + strconv.Itoa(port)
+		testRedis.url = "redis://" + testRedis.addr
+		redisErr = startRedis()
+	})
+	if redisErr != nil {
+		t.Fatal(redisErr)
 	}
 }
 
 func newClient(t testing.TB) *redis.Client {
 	t.Helper()
+	needRedis(t)
 	opt, err := redis.ParseURL(testRedis.url)
 	if err != nil {
 		t.Fatal(err)

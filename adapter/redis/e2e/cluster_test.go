@@ -83,6 +83,7 @@ func startRedis() (stop func(), url string, err error) {
 	ln.Close()
 	cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the tests
 	if err := cmd.Start(); err != nil {
 		return nil, "", fmt.Errorf("redis-server (apt-get install redis-server): %w", err)
 	}
@@ -120,6 +121,7 @@ func startServer(t *testing.T, name string, args ...string) {
 	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
