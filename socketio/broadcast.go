@@ -40,7 +40,11 @@ func (b BroadcastOperator) Volatile() BroadcastOperator {
 	return b
 }
 
-// Compress sets the compress flag.
+// Compress sets the compress flag, which travels with the broadcast to the
+// adapter (and so to Node peers of a cluster). On this server, WebSocket
+// compression is negotiated per connection (engineio.Options.PerMessageDeflate)
+// and applies to every message above its threshold, and polling responses
+// are compressed above engineio.Options.HTTPCompressionThreshold.
 func (b BroadcastOperator) Compress(c bool) BroadcastOperator {
 	b.opts.Flags.Compress = c
 	return b
