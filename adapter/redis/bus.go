@@ -56,7 +56,8 @@ type bus struct {
 type outMsg struct {
 	channel string
 	payload []byte
-	done    chan error // nil, or buffered
+	xadd    *redis.XAddArgs // instead of a publish, when set
+	done    chan error      // nil, or buffered
 }
 
 func newBus(client redis.UniversalClient, sharded bool, queueSize int, logger *slog.Logger) *bus {
@@ -240,6 +241,19 @@ func (b *bus) publish(channel string, payload []byte, done chan error) error {
 	}
 }
 
+// enqueue queues m; it never blocks.
+func (b *bus) enqueue(m outMsg) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	select {
+	case b.queue <- m:
+		return nil
+	default:
+		return ErrQueueFull
+	}
+}
+
 // publishWait publishes and waits for the outcome.
 func (b *bus) publishWait(ctx context.Context, channel string, payload []byte) error {
 	done := make(chan error, 1)
@@ -309,6 +323,9 @@ func (b *bus) flush(batch []outMsg) error {
 }
 
 func (b *bus) publishOne(ctx context.Context, c redis.Cmdable, m outMsg) error {
+	if m.xadd != nil {
+		return c.XAdd(ctx, m.xadd).Err()
+	}
 	if b.sharded {
 		return c.SPublish(ctx, m.channel, m.payload).Err()
 	}

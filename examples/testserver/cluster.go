@@ -31,6 +31,14 @@ func joinCluster(c config, sopts *socketio.Options, logger *slog.Logger) (func()
 		cluster := redisadapter.New(client, &redisadapter.Options{Logger: logger})
 		sopts.Adapter = cluster.Factory
 		return func() { _ = cluster.Close(); _ = client.Close() }, nil
+	case "streams":
+		streams := redisadapter.NewStreams(client, &redisadapter.StreamsOptions{Logger: logger})
+		sopts.Adapter = streams.Factory
+		if sopts.Recovery != nil {
+			// Sessions in Redis: a client recovers on any node.
+			sopts.Recovery.Store = streams.SessionStore()
+		}
+		return func() { _ = streams.Close(); _ = client.Close() }, nil
 	}
 	_ = client.Close()
 	return nil, fmt.Errorf("-redis-adapter: unknown adapter %q", c.redisAdapter)

@@ -111,7 +111,7 @@ func startRedis() (stop func(), url string, err error) {
 
 // startServer runs a server process until the test ends; it returns once
 // the server listens. Its output goes to the test log.
-func startServer(t *testing.T, name string, args ...string) {
+func startServer(t *testing.T, name string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = "."
@@ -164,6 +164,7 @@ func startServer(t *testing.T, name string, args ...string) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("%s %v did not start", name, args)
 	}
+	return cmd
 }
 
 func goNode(t *testing.T, extra ...string) string {

@@ -1,0 +1,481 @@
+package redisadapter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seed-e3ad8a97/sio/adapter"
+	"github.com/seed-e3ad8a97/sio/socketio/parser"
+)
+
+// streamsNS is the adapter of one namespace of a [Streams].
+type streamsNS struct {
+	*adapter.Memory
+	s   *Streams
+	ns  adapter.Namespace
+	uid string
+
+	public, private string
+
+	mu       sync.Mutex
+	closed   bool
+	requests map[string]*request
+	acks     map[string]*ackRequest
+}
+
+func (a *streamsNS) message(typ int, data value) value {
+	m := vMap("uid", vStr(a.uid), "nsp", vStr(a.ns.Name()), "type", vInt(int64(typ)))
+	if data.k != kNull {
+		m.set("data", data)
+	}
+	return m
+}
+
+// publish sends an ephemeral message (requests) over pub/sub.
+func (a *streamsNS) publish(typ int, data value, done chan error) error {
+	b, err := encodeMsgpack(a.message(typ, data))
+	if err != nil {
+		return err
+	}
+	return a.s.bus.publish(a.public, b, done)
+}
+
+func (a *streamsNS) xaddArgs(typ int, data value) *redis.XAddArgs {
+	return &redis.XAddArgs{
+		Stream: a.s.opts.StreamName,
+		MaxLen: a.s.opts.MaxLen,
+		Approx: true,
+		ID:     "*",
+		Values: streamFields(a.message(typ, data)),
+	}
+}
+
+// append sends a message through the stream, without waiting.
+func (a *streamsNS) append(typ int, data value) error {
+	if err := a.s.bus.err(); err != nil {
+		return err
+	}
+	return a.s.bus.enqueue(outMsg{xadd: a.xaddArgs(typ, data)})
+}
+
+// respond answers node to on its private channel.
+func (a *streamsNS) respond(to string, typ int, data value) {
+	b, err := encodeMsgpack(a.message(typ, data))
+	if err == nil {
+		err = a.s.bus.publish(a.public+to+"#", b, nil)
+	}
+	if err != nil {
+		a.s.opts.Logger.Warn("redisadapter: cannot answer a request", "nsp", a.ns.Name(), "err", err)
+	}
+}
+
+func broadcastData(p *parser.Packet, opts adapter.BroadcastOptions) (value, error) {
+	pv, err := packetValue(p)
+	if err != nil {
+		return value{}, err
+	}
+	return vMap("packet", pv, "opts", optsValue(opts, true)), nil
+}
+
+// Broadcast implements [adapter.Adapter].
+func (a *streamsNS) Broadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
+	var err error
+	a.s.mu.Lock()
+	_, sent := a.s.mine[p] // already in the stream: Append put it there
+	delete(a.s.mine, p)
+	a.s.mu.Unlock()
+	if !opts.Flags.Local && !sent {
+		var data value
+		if data, err = broadcastData(p, opts); err == nil {
+			err = a.append(msgBroadcast, data)
+		}
+	}
+	_ = a.Memory.Broadcast(p, opts)
+	return err
+}
+
+// appendTracked puts a broadcast in the stream and returns its entry id.
+func (a *streamsNS) appendTracked(p *parser.Packet, opts adapter.BroadcastOptions) (string, error) {
+	if err := a.s.bus.err(); err != nil {
+		return "", err
+	}
+	data, err := broadcastData(p, opts)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.s.opts.RequestsTimeout)
+	defer cancel()
+	id, err := a.s.client.XAdd(ctx, a.xaddArgs(msgBroadcast, data)).Result()
+	if err != nil {
+		return "", a.s.bus.wrap(err)
+	}
+	return id, nil
+}
+
+// BroadcastWithAck implements [adapter.Adapter].
+func (a *streamsNS) BroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
+	var err error
+	if !opts.Flags.Local {
+		err = a.publishWithAck(p, opts, expect, onAck)
+	}
+	_ = a.Memory.BroadcastWithAck(p, opts, expect, onAck)
+	return err
+}
+
+func (a *streamsNS) publishWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
+	if err := a.s.bus.err(); err != nil {
+		return err
+	}
+	data, err := broadcastData(p, opts)
+	if err != nil {
+		return err
+	}
+	id := randomID(8)
+	data.set("requestId", vStr(id))
+	keep := opts.Flags.Timeout
+	if keep <= 0 {
+		keep = a.s.opts.RequestsTimeout
+	}
+	ar := &ackRequest{expect: expect, onAck: onAck}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return ErrClosed
+	}
+	a.acks[id] = ar
+	ar.timer = time.AfterFunc(keep, func() {
+		a.mu.Lock()
+		delete(a.acks, id)
+		a.mu.Unlock()
+	})
+	a.mu.Unlock()
+	if err := a.publish(msgBroadcast, data, nil); err != nil {
+		a.mu.Lock()
+		delete(a.acks, id)
+		a.mu.Unlock()
+		ar.timer.Stop()
+		return err
+	}
+	return nil
+}
+
+// FetchSockets implements [adapter.Adapter].
+func (a *streamsNS) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
+	local, _ := a.Memory.FetchSockets(ctx, opts)
+	if opts.Flags.Local {
+		return local, nil
+	}
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	id := randomID(8)
+	r, err := a.ask(ctx, id, msgFetchSockets, n-1, vMap("opts", optsValue(opts, true), "requestId", vStr(id)))
+	if err != nil {
+		return local, err
+	}
+	return append(local, r.sockets...), nil
+}
+
+func (a *streamsNS) ask(ctx context.Context, id string, typ, want int, data value) (*request, error) {
+	r := &request{typ: typ, want: want, done: make(chan struct{})}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil, ErrClosed
+	}
+	a.requests[id] = r
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		delete(a.requests, id)
+		a.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, a.s.opts.RequestsTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	if err := a.publish(typ, data, done); err != nil {
+		return nil, err
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case <-r.done:
+		return r, nil
+	case <-ctx.Done():
+		a.mu.Lock()
+		got := r.got
+		a.mu.Unlock()
+		return nil, fmt.Errorf("%w: %d of %d nodes answered", ErrTimeout, got, want)
+	}
+}
+
+func (a *streamsNS) command(opts adapter.BroadcastOptions, typ int, data value, local func() error) error {
+	err := local()
+	if opts.Flags.Local {
+		return err
+	}
+	if e := a.append(typ, data); e != nil {
+		return e
+	}
+	return err
+}
+
+// AddSockets implements [adapter.Adapter].
+func (a *streamsNS) AddSockets(opts adapter.BroadcastOptions, rooms []string) error {
+	return a.command(opts, msgSocketsJoin, vMap("opts", optsValue(opts, true), "rooms", vStrings(rooms)),
+		func() error { return a.Memory.AddSockets(opts, rooms) })
+}
+
+// DelSockets implements [adapter.Adapter].
+func (a *streamsNS) DelSockets(opts adapter.BroadcastOptions, rooms []string) error {
+	return a.command(opts, msgSocketsLeave, vMap("opts", optsValue(opts, true), "rooms", vStrings(rooms)),
+		func() error { return a.Memory.DelSockets(opts, rooms) })
+}
+
+// DisconnectSockets implements [adapter.Adapter].
+func (a *streamsNS) DisconnectSockets(opts adapter.BroadcastOptions, close bool) error {
+	return a.command(opts, msgDisconnectSockets, vMap("opts", optsValue(opts, true), "close", vBool(close)),
+		func() error { return a.Memory.DisconnectSockets(opts, close) })
+}
+
+// ServerSideEmit implements [adapter.Adapter].
+func (a *streamsNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (int, error) {
+	data, err := parseJSON(p.Data, p.Attachments)
+	if err != nil {
+		return 0, err
+	}
+	if onReply == nil {
+		if err := a.s.bus.err(); err != nil {
+			return 0, err
+		}
+		return 0, a.publish(msgServerSideEmit, vMap("packet", data), nil)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.s.opts.RequestsTimeout)
+	defer cancel()
+	n, err := a.ServerCount(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if n-1 <= 0 {
+		return 0, nil
+	}
+	id := randomID(8)
+	r := &request{typ: msgServerSideEmit, want: n - 1, onReply: onReply, done: make(chan struct{})}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return 0, ErrClosed
+	}
+	a.requests[id] = r
+	r.timer = time.AfterFunc(a.s.opts.RequestsTimeout, func() {
+		a.mu.Lock()
+		delete(a.requests, id)
+		a.mu.Unlock()
+	})
+	a.mu.Unlock()
+	if err := a.publish(msgServerSideEmit, vMap("requestId", vStr(id), "packet", data), nil); err != nil {
+		a.mu.Lock()
+		delete(a.requests, id)
+		a.mu.Unlock()
+		r.timer.Stop()
+		return 0, err
+	}
+	return n - 1, nil
+}
+
+// ServerCount implements [adapter.Adapter]: the subscribers of the
+// namespace's public channel.
+func (a *streamsNS) ServerCount(ctx context.Context) (int, error) {
+	n, err := a.s.bus.numSub(ctx, a.public)
+	if err != nil {
+		return 1, err
+	}
+	return max(n, 1), nil
+}
+
+// Close implements [adapter.Adapter].
+func (a *streamsNS) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	for id, r := range a.requests {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		delete(a.requests, id)
+	}
+	for id, r := range a.acks {
+		r.timer.Stop()
+		delete(a.acks, id)
+	}
+	a.mu.Unlock()
+	a.s.mu.Lock()
+	if a.s.adapters[a.ns.Name()] == a {
+		delete(a.s.adapters, a.ns.Name())
+	}
+	a.s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	a.s.bus.unsubscribe(ctx, []string{a.public, a.private}, nil)
+	return nil
+}
+
+// onPubSub handles the messages of the public and private channels.
+func (a *streamsNS) onPubSub(_ string, payload []byte) {
+	msg, err := decodeMsgpack(payload)
+	if err != nil || msg.k != kMap {
+		return
+	}
+	a.onMessage(msg, "")
+}
+
+// onMessage handles a message of another node; offset is its entry id
+// when it came through the stream.
+func (a *streamsNS) onMessage(msg value, offset string) {
+	if msg.get("uid").str() == a.uid || msg.get("nsp").str() != a.ns.Name() {
+		return
+	}
+	typ, _ := msg.get("type").num()
+	data := msg.get("data")
+	from := msg.get("uid").str()
+	switch typ {
+	case msgBroadcast:
+		p := valuePacket(data.get("packet"), a.ns.Name())
+		opts := valueOpts(data.get("opts"))
+		if data.has("requestId") {
+			rid := data.get("requestId")
+			p.HasID = true
+			_ = a.Memory.BroadcastWithAck(p, opts, func(n int) {
+				a.respond(from, msgBroadcastClientCount, vMap("requestId", rid, "clientCount", vInt(int64(n))))
+			}, func(sid string, r *parser.Packet) {
+				// sid is not in Node's format: Go nodes tell acks apart with it.
+				a.respond(from, msgBroadcastAck, vMap("requestId", rid, "packet", firstArg(r), "sid", vStr(sid)))
+			})
+			return
+		}
+		if offset != "" && a.s.recovery.Load() && !p.HasID && !opts.Flags.Volatile {
+			p = withOffset(p, offset)
+		}
+		_ = a.Memory.Broadcast(p, opts)
+	case msgSocketsJoin:
+		_ = a.Memory.AddSockets(valueOpts(data.get("opts")), data.get("rooms").strings())
+	case msgSocketsLeave:
+		_ = a.Memory.DelSockets(valueOpts(data.get("opts")), data.get("rooms").strings())
+	case msgDisconnectSockets:
+		_ = a.Memory.DisconnectSockets(valueOpts(data.get("opts")), data.get("close").truthy())
+	case msgFetchSockets:
+		infos, _ := a.Memory.FetchSockets(context.Background(), valueOpts(data.get("opts")))
+		socks := make([]value, len(infos))
+		for i, s := range infos {
+			socks[i] = socketValue(s)
+		}
+		a.respond(from, msgFetchSocketsResponse, vMap("requestId", data.get("requestId"), "sockets", vArr(socks...)))
+	case msgServerSideEmit:
+		a.onServerSideEmit(from, data)
+	case msgFetchSocketsResponse, msgServerSideEmitResponse, msgBroadcastClientCount, msgBroadcastAck:
+		a.onResponse(typ, data)
+	}
+}
+
+func (a *streamsNS) onServerSideEmit(from string, data value) {
+	args := data.get("packet")
+	if args.k != kArray || len(args.arr) == 0 {
+		return
+	}
+	p := eventPacket(a.ns.Name(), args)
+	var reply func(*parser.Packet)
+	if data.has("requestId") {
+		rid := data.get("requestId")
+		p.HasID = true
+		var once sync.Once
+		reply = func(r *parser.Packet) {
+			once.Do(func() {
+				a.respond(from, msgServerSideEmitResponse, vMap("requestId", rid, "packet", firstArg(r)))
+			})
+		}
+	}
+	a.s.bus.goAsync(func() { a.ns.Receive(p, reply) })
+}
+
+func (a *streamsNS) onResponse(typ int64, data value) {
+	rid := data.get("requestId").str()
+	a.mu.Lock()
+	if ar := a.acks[rid]; ar != nil {
+		a.mu.Unlock()
+		switch typ {
+		case msgBroadcastClientCount:
+			n, _ := data.get("clientCount").num()
+			ar.expect(int(n))
+		case msgBroadcastAck:
+			ar.onAck(data.get("sid").str(), ackPacket(a.ns.Name(), data.get("packet")))
+		}
+		return
+	}
+	r := a.requests[rid]
+	if r == nil || r.finished {
+		a.mu.Unlock()
+		return
+	}
+	switch typ {
+	case msgFetchSocketsResponse:
+		for _, x := range data.get("sockets").arr {
+			r.sockets = append(r.sockets, valueSocket(x))
+		}
+	case msgServerSideEmitResponse:
+		onReply := r.onReply
+		a.mu.Unlock()
+		if onReply != nil {
+			onReply("", ackPacket(a.ns.Name(), data.get("packet")))
+		}
+		a.mu.Lock()
+	default:
+		a.mu.Unlock()
+		return
+	}
+	r.got++
+	if r.got >= r.want && !r.finished {
+		r.finished = true
+		close(r.done)
+		if r.timer != nil {
+			r.timer.Stop()
+			delete(a.requests, rid)
+		}
+	}
+	a.mu.Unlock()
+}
+
+// withOffset is p with offset appended to its arguments, as the last one.
+func withOffset(p *parser.Packet, offset string) *parser.Packet {
+	d := []byte(strings.TrimRight(string(p.Data), " \t\r\n"))
+	if len(d) < 2 || d[0] != '[' || d[len(d)-1] != ']' {
+		return p
+	}
+	c := *p
+	body := d[:len(d)-1]
+	out := make([]byte, 0, len(d)+len(offset)+4)
+	out = append(out, body...)
+	if strings.TrimSpace(string(body)) != "[" {
+		out = append(out, ',')
+	}
+	out = appendString(out, offset)
+	c.Data = append(out, ']')
+	return &c
+}
