@@ -73,10 +73,13 @@ type Session struct {
 	wake     chan struct{} // wakes the pending GET
 
 	// websocket
-	ws        *socket
-	writing   bool // a writer goroutine owns ws writes
-	upgrading bool
-	probe     *socket
+	ws      *socket
+	writing bool // a writer goroutine owns ws writes
+	// writeDeadline closes ws when a batch takes longer than WriteTimeout;
+	// only the writer goroutine touches it.
+	writeDeadline *time.Timer
+	upgrading     bool
+	probe         *socket
 }
 
 func newSession(srv *Server, id, transport string, r *http.Request) *Session {

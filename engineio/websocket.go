@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -138,7 +139,14 @@ func (s *Session) writeLoop() {
 		batch := s.take()
 		s.mu.Unlock()
 
-		ctx, cancel := context.WithTimeout(context.Background(), s.srv.opts.WriteTimeout)
+		// One timer per session bounds each batch: cheaper than a context
+		// with a deadline per write, which costs a timer and allocations.
+		if s.writeDeadline == nil {
+			s.writeDeadline = time.AfterFunc(s.srv.opts.WriteTimeout, func() { _ = ws.CloseNow() })
+		} else {
+			s.writeDeadline.Reset(s.srv.opts.WriteTimeout)
+		}
+		ctx := context.Background()
 		var err error
 		for _, p := range batch {
 			if p.Binary {
@@ -151,7 +159,7 @@ func (s *Session) writeLoop() {
 				break
 			}
 		}
-		cancel()
+		s.writeDeadline.Stop()
 		if err == nil {
 			s.srv.stats.sent(batch)
 		}
