@@ -173,9 +173,9 @@ func goNode(t *testing.T, extra ...string) string {
 	return "http://" + addr
 }
 
-func nodeNode(t *testing.T) string {
+func nodeNode(t *testing.T, extra ...string) string {
 	addr := freeAddr(t)
-	startServer(t, "node", "node-server.mjs", "-addr", addr, "-redis", redisURL)
+	startServer(t, "node", append([]string{"node-server.mjs", "-addr", addr, "-redis", redisURL}, extra...)...)
 	return "http://" + addr
 }
 
@@ -210,4 +210,11 @@ func TestGoCluster(t *testing.T) {
 func TestMixedCluster(t *testing.T) {
 	servers := []string{nodeNode(t), goNode(t), goNode(t)}
 	drive(t, servers, "EMITTER=1")
+}
+
+// A Node server on @socket.io/redis-streams-adapter and two Go nodes on
+// the Streams adapter: the same checks, in both directions.
+func TestMixedStreamsCluster(t *testing.T) {
+	servers := []string{nodeNode(t, "-adapter", "streams"), goNode(t, "-redis-adapter", "streams"), goNode(t, "-redis-adapter", "streams")}
+	drive(t, servers)
 }

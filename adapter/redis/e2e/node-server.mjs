@@ -1,11 +1,14 @@
 // A Node.js node for the mixed-cluster tests: socket.io 4.8 with
-// @socket.io/redis-adapter 8.3 (classic), serving the cluster events of
-// the Go testserver (examples/testserver/cluster.go) on namespace "/".
+// @socket.io/redis-adapter 8.3 (classic), or with
+// @socket.io/redis-streams-adapter 0.3 (-adapter streams, where -recovery
+// turns on connection state recovery), serving the cluster events of the
+// Go testserver (examples/testserver/cluster.go) on namespace "/".
 //
-//   node node-server.mjs -addr 127.0.0.1:4000 -redis redis://127.0.0.1:6379
+//   node node-server.mjs -addr 127.0.0.1:4000 -redis redis://127.0.0.1:6379 [-adapter streams] [-recovery]
 import http from "node:http";
 import { Server } from "socket.io";
 import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
 
 const args = process.argv.slice(2);
@@ -15,6 +18,8 @@ const flag = (name, def) => {
 };
 const addr = flag("addr", "127.0.0.1:4000");
 const redisURL = flag("redis", "redis://127.0.0.1:6379");
+const kind = flag("adapter", "pubsub");
+const recovery = args.includes("-recovery");
 const [host, port] = [addr.slice(0, addr.lastIndexOf(":")), Number(addr.slice(addr.lastIndexOf(":") + 1))];
 
 const pub = createClient({ url: redisURL });
@@ -24,7 +29,10 @@ sub.on("error", () => {});
 await Promise.all([pub.connect(), sub.connect()]);
 
 const httpServer = http.createServer();
-const io = new Server(httpServer, { adapter: createAdapter(pub, sub) });
+const io = new Server(httpServer, {
+  adapter: kind === "streams" ? createStreamsAdapter(pub) : createAdapter(pub, sub),
+  connectionStateRecovery: recovery ? { maxDisconnectionDuration: 2 * 60 * 1000 } : undefined,
+});
 
 io.on("ping", (ack) => ack(addr));
 

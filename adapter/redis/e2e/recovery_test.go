@@ -44,3 +44,12 @@ func TestRecoveryAfterNodeStops(t *testing.T) {
 	b, _ := recoveryNode(t)
 	runRecovery(t, "A="+a, "B="+b, "KILL_PID="+strconv.Itoa(cmdA.Process.Pid))
 }
+
+// Recovery between a Node node (@socket.io/redis-streams-adapter) and a Go
+// node, both ways: the offsets are the stream's entry ids on both.
+func TestRecoveryMixed(t *testing.T) {
+	nodeAddr := nodeNode(t, "-adapter", "streams", "-recovery")
+	goAddr, _ := recoveryNode(t)
+	t.Run("NodeToGo", func(t *testing.T) { runRecovery(t, "A="+nodeAddr, "B="+goAddr) })
+	t.Run("GoToNode", func(t *testing.T) { runRecovery(t, "A="+goAddr, "B="+nodeAddr) })
+}
