@@ -22,8 +22,7 @@ type testNode struct {
 func twoNodes(t *testing.T, opts *Options) []testNode {
 	t.Helper()
 	key := uniqueKey()
-	var nodes []testNode
-	for i := range 2 {
+	return twoNodesOf(t, func() adapter.Factory {
 		o := Options{Key: key}
 		if opts != nil {
 			o = *opts
@@ -31,8 +30,26 @@ func twoNodes(t *testing.T, opts *Options) []testNode {
 		}
 		c := New(newClient(t), &o)
 		t.Cleanup(func() { _ = c.Close() })
+		return c.Factory
+	})
+}
+
+func twoStreamsNodes(t *testing.T) []testNode {
+	t.Helper()
+	key := uniqueKey()
+	return twoNodesOf(t, func() adapter.Factory {
+		s := NewStreams(newClient(t), &StreamsOptions{StreamName: key, ChannelPrefix: key, BlockTime: 100 * time.Millisecond})
+		t.Cleanup(func() { _ = s.Close() })
+		return s.Factory
+	})
+}
+
+func twoNodesOf(t *testing.T, node func() adapter.Factory) []testNode {
+	t.Helper()
+	var nodes []testNode
+	for i := range 2 {
 		ns := adaptertest.NewNamespace("/", "node-"+strconv.Itoa(i))
-		a := c.Factory(ns)
+		a := node()(ns)
 		ns.SetAdapter(a)
 		ns.AddSocket("a"+strconv.Itoa(i), nil, "r")
 		nodes = append(nodes, testNode{ns, a})
@@ -72,7 +89,11 @@ func delivered(ns *adaptertest.Namespace, p *parser.Packet) bool {
 // return ErrUnavailable; once it is back, the nodes resubscribe by
 // themselves and the cluster works again.
 func TestRedisRestart(t *testing.T) {
-	nodes := twoNodes(t, nil)
+	t.Run("PubSub", func(t *testing.T) { testRedisRestart(t, twoNodes(t, nil)) })
+	t.Run("Streams", func(t *testing.T) { testRedisRestart(t, twoStreamsNodes(t)) })
+}
+
+func testRedisRestart(t *testing.T, nodes []testNode) {
 	opts := adapter.BroadcastOptions{Rooms: []string{"r"}}
 	p := event(1)
 	if err := nodes[0].a.Broadcast(p, opts); err != nil {
