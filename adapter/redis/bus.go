@@ -51,6 +51,7 @@ type bus struct {
 	mu       sync.RWMutex
 	channels map[string]func(ch string, payload []byte) // exact channel → handler
 	patterns map[string]func(ch string, payload []byte) // pattern → handler
+	waiting  map[string][]chan struct{}                 // channel or pattern → subscribe calls waiting for Redis
 }
 
 type outMsg struct {
@@ -70,6 +71,7 @@ func newBus(client redis.UniversalClient, sharded bool, queueSize int, logger *s
 		done:     make(chan struct{}),
 		channels: make(map[string]func(string, []byte)),
 		patterns: make(map[string]func(string, []byte)),
+		waiting:  make(map[string][]chan struct{}),
 	}
 	ctx := context.Background()
 	if sharded {
@@ -114,13 +116,34 @@ func (b *bus) markUp() {
 // subscription is kept when Redis is down and made again on reconnection.
 func (b *bus) subscribe(ctx context.Context, channels, patterns []string, fn func(string, []byte)) error {
 	b.mu.Lock()
+	var confirmed []chan struct{}
+	wait := func(name string) {
+		ch := make(chan struct{})
+		b.waiting[name] = append(b.waiting[name], ch)
+		confirmed = append(confirmed, ch)
+	}
 	for _, c := range channels {
 		b.channels[c] = fn
+		wait(c)
 	}
 	for _, p := range patterns {
 		b.patterns[p] = fn
+		wait(p)
 	}
 	b.mu.Unlock()
+	// Messages published once subscribe returns reach this node: wait for
+	// Redis to confirm (not past ctx, nor while it is down).
+	defer func() {
+		for _, ch := range confirmed {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return
+			case <-b.done:
+				return
+			}
+		}
+	}()
 	var err error
 	if len(channels) > 0 {
 		if b.sharded {
@@ -136,8 +159,26 @@ func (b *bus) subscribe(ctx context.Context, channels, patterns []string, fn fun
 	}
 	if err != nil {
 		b.markDown(err)
+		b.mu.Lock()
+		for _, c := range append(channels, patterns...) {
+			for _, ch := range b.waiting[c] {
+				close(ch)
+			}
+			delete(b.waiting, c)
+		}
+		b.mu.Unlock()
 	}
 	return err
+}
+
+// confirmed wakes the subscribe calls waiting for name.
+func (b *bus) confirmed(name string) {
+	b.mu.Lock()
+	for _, ch := range b.waiting[name] {
+		close(ch)
+	}
+	delete(b.waiting, name)
+	b.mu.Unlock()
 }
 
 func (b *bus) unsubscribe(ctx context.Context, channels, patterns []string) {
@@ -198,7 +239,10 @@ func (b *bus) read() {
 		}
 		backoff = 20 * time.Millisecond
 		switch m := msg.(type) {
-		case *redis.Subscription, *redis.Pong:
+		case *redis.Subscription:
+			b.markUp()
+			b.confirmed(m.Channel)
+		case *redis.Pong:
 			b.markUp()
 		case *redis.Message:
 			b.markUp()

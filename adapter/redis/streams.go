@@ -114,18 +114,58 @@ func (o *StreamsOptions) withDefaults() StreamsOptions {
 // a client can recover on any node, even after the node it was connected
 // to restarted. Safe for concurrent use.
 type Streams struct {
+	clusterBase
 	opts   StreamsOptions
 	client redis.UniversalClient
-	bus    *bus
-
-	recovery atomic.Bool // SessionStore was asked for: broadcasts carry offsets
-
-	mu       sync.Mutex
-	adapters map[string]*streamsNS // by namespace
-	mine     map[*parser.Packet]struct{}
 
 	stop   chan struct{}
 	reader sync.WaitGroup
+}
+
+// clusterBase is what the namespaces of a Streams or a Sharded share.
+type clusterBase struct {
+	bus     *bus
+	timeout time.Duration
+	logger  *slog.Logger
+
+	recovery atomic.Bool // broadcasts carry stream offsets
+
+	mu       sync.Mutex
+	adapters map[string]*clusterNS // by namespace
+	mine     map[*parser.Packet]struct{}
+}
+
+// transport carries the messages of a clusterNS.
+type transport interface {
+	// send publishes a message; ephemeral ones are requests and answers.
+	send(a *clusterNS, typ int, data value, ephemeral bool, done chan error) error
+	// respond answers the node whose uid is to.
+	respond(a *clusterNS, to string, typ int, data value) error
+	// count is the number of nodes.
+	count(ctx context.Context, a *clusterNS) (int, error)
+}
+
+func (s *Streams) send(a *clusterNS, typ int, data value, ephemeral bool, done chan error) error {
+	if !ephemeral {
+		return s.bus.enqueue(outMsg{xadd: a.xaddArgs(typ, data), done: done})
+	}
+	b, err := encodeMsgpack(a.message(typ, data))
+	if err != nil {
+		return err
+	}
+	return s.bus.publish(a.public, b, done)
+}
+
+func (s *Streams) respond(a *clusterNS, to string, typ int, data value) error {
+	b, err := encodeMsgpack(a.message(typ, data))
+	if err != nil {
+		return err
+	}
+	return s.bus.publish(a.public+to+"#", b, nil)
+}
+
+func (s *Streams) count(ctx context.Context, a *clusterNS) (int, error) {
+	return s.bus.numSub(ctx, a.public)
 }
 
 // NewStreams connects a node to the cluster on client's Redis. Use its
@@ -135,12 +175,16 @@ type Streams struct {
 func NewStreams(client redis.UniversalClient, opts *StreamsOptions) *Streams {
 	o := opts.withDefaults()
 	s := &Streams{
-		opts:     o,
-		client:   client,
-		bus:      newBus(client, false, o.QueueSize, o.Logger),
-		adapters: make(map[string]*streamsNS),
-		mine:     make(map[*parser.Packet]struct{}),
-		stop:     make(chan struct{}),
+		clusterBase: clusterBase{
+			bus:      newBus(client, false, o.QueueSize, o.Logger),
+			timeout:  o.RequestsTimeout,
+			logger:   o.Logger,
+			adapters: make(map[string]*clusterNS),
+			mine:     make(map[*parser.Packet]struct{}),
+		},
+		opts:   o,
+		client: client,
+		stop:   make(chan struct{}),
 	}
 	// Start reading after the stream's current last entry.
 	offset := "$"
@@ -160,7 +204,7 @@ func NewStreams(client redis.UniversalClient, opts *StreamsOptions) *Streams {
 // Close closes every adapter and stops listening to Redis.
 func (s *Streams) Close() error {
 	s.mu.Lock()
-	as := make([]*streamsNS, 0, len(s.adapters))
+	as := make([]*clusterNS, 0, len(s.adapters))
 	for _, a := range s.adapters {
 		as = append(as, a)
 	}
@@ -290,8 +334,10 @@ func streamFields(msg value) map[string]any {
 // Factory makes the adapter of namespace ns. It is an [adapter.Factory].
 func (s *Streams) Factory(ns adapter.Namespace) adapter.Adapter {
 	name := ns.Name()
-	a := &streamsNS{
+	a := &clusterNS{
 		Memory:   adapter.NewMemory(ns).(*adapter.Memory),
+		b:        &s.clusterBase,
+		t:        s,
 		s:        s,
 		ns:       ns,
 		uid:      randomID(8),
@@ -305,8 +351,18 @@ func (s *Streams) Factory(ns adapter.Namespace) adapter.Adapter {
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestsTimeout)
 	defer cancel()
-	if err := s.bus.subscribe(ctx, []string{a.public, a.private}, nil, a.onPubSub); err != nil {
+	if err := s.bus.subscribe(ctx, a.channels(), nil, a.onPubSub); err != nil {
 		s.opts.Logger.Warn("redisadapter: subscribing; will retry on reconnection", "nsp", name, "err", err)
 	}
 	return a
+}
+
+func (a *clusterNS) xaddArgs(typ int, data value) *redis.XAddArgs {
+	return &redis.XAddArgs{
+		Stream: a.s.opts.StreamName,
+		MaxLen: a.s.opts.MaxLen,
+		Approx: true,
+		ID:     "*",
+		Values: streamFields(a.message(typ, data)),
+	}
 }

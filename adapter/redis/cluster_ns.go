@@ -7,16 +7,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/seed-e3ad8a97/sio/adapter"
 	"github.com/seed-e3ad8a97/sio/socketio/parser"
 )
 
-// streamsNS is the adapter of one namespace of a [Streams].
-type streamsNS struct {
+// clusterNS is the adapter of one namespace speaking the cluster protocol
+// of socket.io-adapter (ClusterAdapter) over a transport: a [Streams] or a
+// [Sharded].
+type clusterNS struct {
 	*adapter.Memory
-	s   *Streams
+	b   *clusterBase
+	t   transport
+	s   *Streams // nil unless on a Streams
 	ns  adapter.Namespace
 	uid string
 
@@ -28,7 +30,7 @@ type streamsNS struct {
 	acks     map[string]*ackRequest
 }
 
-func (a *streamsNS) message(typ int, data value) value {
+func (a *clusterNS) message(typ int, data value) value {
 	m := vMap("uid", vStr(a.uid), "nsp", vStr(a.ns.Name()), "type", vInt(int64(typ)))
 	if data.k != kNull {
 		m.set("data", data)
@@ -36,41 +38,24 @@ func (a *streamsNS) message(typ int, data value) value {
 	return m
 }
 
-// publish sends an ephemeral message (requests) over pub/sub.
-func (a *streamsNS) publish(typ int, data value, done chan error) error {
-	b, err := encodeMsgpack(a.message(typ, data))
-	if err != nil {
+// publish sends an ephemeral message (requests and answers).
+func (a *clusterNS) publish(typ int, data value, done chan error) error {
+	return a.t.send(a, typ, data, true, done)
+}
+
+// append sends a message that changes state (through the stream, with
+// Streams), without waiting.
+func (a *clusterNS) append(typ int, data value) error {
+	if err := a.b.bus.err(); err != nil {
 		return err
 	}
-	return a.s.bus.publish(a.public, b, done)
+	return a.t.send(a, typ, data, false, nil)
 }
 
-func (a *streamsNS) xaddArgs(typ int, data value) *redis.XAddArgs {
-	return &redis.XAddArgs{
-		Stream: a.s.opts.StreamName,
-		MaxLen: a.s.opts.MaxLen,
-		Approx: true,
-		ID:     "*",
-		Values: streamFields(a.message(typ, data)),
-	}
-}
-
-// append sends a message through the stream, without waiting.
-func (a *streamsNS) append(typ int, data value) error {
-	if err := a.s.bus.err(); err != nil {
-		return err
-	}
-	return a.s.bus.enqueue(outMsg{xadd: a.xaddArgs(typ, data)})
-}
-
-// respond answers node to on its private channel.
-func (a *streamsNS) respond(to string, typ int, data value) {
-	b, err := encodeMsgpack(a.message(typ, data))
-	if err == nil {
-		err = a.s.bus.publish(a.public+to+"#", b, nil)
-	}
-	if err != nil {
-		a.s.opts.Logger.Warn("redisadapter: cannot answer a request", "nsp", a.ns.Name(), "err", err)
+// respond answers node to.
+func (a *clusterNS) respond(to string, typ int, data value) {
+	if err := a.t.respond(a, to, typ, data); err != nil {
+		a.b.logger.Warn("redisadapter: cannot answer a request", "nsp", a.ns.Name(), "err", err)
 	}
 }
 
@@ -83,12 +68,12 @@ func broadcastData(p *parser.Packet, opts adapter.BroadcastOptions) (value, erro
 }
 
 // Broadcast implements [adapter.Adapter].
-func (a *streamsNS) Broadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
+func (a *clusterNS) Broadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
 	var err error
-	a.s.mu.Lock()
-	_, sent := a.s.mine[p] // already in the stream: Append put it there
-	delete(a.s.mine, p)
-	a.s.mu.Unlock()
+	a.b.mu.Lock()
+	_, sent := a.b.mine[p] // already in the stream: Append put it there
+	delete(a.b.mine, p)
+	a.b.mu.Unlock()
 	if !opts.Flags.Local && !sent {
 		var data value
 		if data, err = broadcastData(p, opts); err == nil {
@@ -100,25 +85,25 @@ func (a *streamsNS) Broadcast(p *parser.Packet, opts adapter.BroadcastOptions) e
 }
 
 // appendTracked puts a broadcast in the stream and returns its entry id.
-func (a *streamsNS) appendTracked(p *parser.Packet, opts adapter.BroadcastOptions) (string, error) {
-	if err := a.s.bus.err(); err != nil {
+func (a *clusterNS) appendTracked(p *parser.Packet, opts adapter.BroadcastOptions) (string, error) {
+	if err := a.b.bus.err(); err != nil {
 		return "", err
 	}
 	data, err := broadcastData(p, opts)
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.s.opts.RequestsTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), a.b.timeout)
 	defer cancel()
 	id, err := a.s.client.XAdd(ctx, a.xaddArgs(msgBroadcast, data)).Result()
 	if err != nil {
-		return "", a.s.bus.wrap(err)
+		return "", a.b.bus.wrap(err)
 	}
 	return id, nil
 }
 
 // BroadcastWithAck implements [adapter.Adapter].
-func (a *streamsNS) BroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
+func (a *clusterNS) BroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
 	var err error
 	if !opts.Flags.Local {
 		err = a.publishWithAck(p, opts, expect, onAck)
@@ -127,8 +112,8 @@ func (a *streamsNS) BroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOpt
 	return err
 }
 
-func (a *streamsNS) publishWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
-	if err := a.s.bus.err(); err != nil {
+func (a *clusterNS) publishWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
+	if err := a.b.bus.err(); err != nil {
 		return err
 	}
 	data, err := broadcastData(p, opts)
@@ -139,7 +124,7 @@ func (a *streamsNS) publishWithAck(p *parser.Packet, opts adapter.BroadcastOptio
 	data.set("requestId", vStr(id))
 	keep := opts.Flags.Timeout
 	if keep <= 0 {
-		keep = a.s.opts.RequestsTimeout
+		keep = a.b.timeout
 	}
 	ar := &ackRequest{expect: expect, onAck: onAck}
 	a.mu.Lock()
@@ -165,7 +150,7 @@ func (a *streamsNS) publishWithAck(p *parser.Packet, opts adapter.BroadcastOptio
 }
 
 // FetchSockets implements [adapter.Adapter].
-func (a *streamsNS) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
+func (a *clusterNS) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
 	local, _ := a.Memory.FetchSockets(ctx, opts)
 	if opts.Flags.Local {
 		return local, nil
@@ -185,7 +170,7 @@ func (a *streamsNS) FetchSockets(ctx context.Context, opts adapter.BroadcastOpti
 	return append(local, r.sockets...), nil
 }
 
-func (a *streamsNS) ask(ctx context.Context, id string, typ, want int, data value) (*request, error) {
+func (a *clusterNS) ask(ctx context.Context, id string, typ, want int, data value) (*request, error) {
 	r := &request{typ: typ, want: want, done: make(chan struct{})}
 	a.mu.Lock()
 	if a.closed {
@@ -199,7 +184,7 @@ func (a *streamsNS) ask(ctx context.Context, id string, typ, want int, data valu
 		delete(a.requests, id)
 		a.mu.Unlock()
 	}()
-	ctx, cancel := context.WithTimeout(ctx, a.s.opts.RequestsTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.b.timeout)
 	defer cancel()
 	done := make(chan error, 1)
 	if err := a.publish(typ, data, done); err != nil {
@@ -224,7 +209,7 @@ func (a *streamsNS) ask(ctx context.Context, id string, typ, want int, data valu
 	}
 }
 
-func (a *streamsNS) command(opts adapter.BroadcastOptions, typ int, data value, local func() error) error {
+func (a *clusterNS) command(opts adapter.BroadcastOptions, typ int, data value, local func() error) error {
 	err := local()
 	if opts.Flags.Local {
 		return err
@@ -236,36 +221,36 @@ func (a *streamsNS) command(opts adapter.BroadcastOptions, typ int, data value, 
 }
 
 // AddSockets implements [adapter.Adapter].
-func (a *streamsNS) AddSockets(opts adapter.BroadcastOptions, rooms []string) error {
+func (a *clusterNS) AddSockets(opts adapter.BroadcastOptions, rooms []string) error {
 	return a.command(opts, msgSocketsJoin, vMap("opts", optsValue(opts, true), "rooms", vStrings(rooms)),
 		func() error { return a.Memory.AddSockets(opts, rooms) })
 }
 
 // DelSockets implements [adapter.Adapter].
-func (a *streamsNS) DelSockets(opts adapter.BroadcastOptions, rooms []string) error {
+func (a *clusterNS) DelSockets(opts adapter.BroadcastOptions, rooms []string) error {
 	return a.command(opts, msgSocketsLeave, vMap("opts", optsValue(opts, true), "rooms", vStrings(rooms)),
 		func() error { return a.Memory.DelSockets(opts, rooms) })
 }
 
 // DisconnectSockets implements [adapter.Adapter].
-func (a *streamsNS) DisconnectSockets(opts adapter.BroadcastOptions, close bool) error {
+func (a *clusterNS) DisconnectSockets(opts adapter.BroadcastOptions, close bool) error {
 	return a.command(opts, msgDisconnectSockets, vMap("opts", optsValue(opts, true), "close", vBool(close)),
 		func() error { return a.Memory.DisconnectSockets(opts, close) })
 }
 
 // ServerSideEmit implements [adapter.Adapter].
-func (a *streamsNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (int, error) {
+func (a *clusterNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (int, error) {
 	data, err := parseJSON(p.Data, p.Attachments)
 	if err != nil {
 		return 0, err
 	}
 	if onReply == nil {
-		if err := a.s.bus.err(); err != nil {
+		if err := a.b.bus.err(); err != nil {
 			return 0, err
 		}
 		return 0, a.publish(msgServerSideEmit, vMap("packet", data), nil)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.s.opts.RequestsTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), a.b.timeout)
 	defer cancel()
 	n, err := a.ServerCount(ctx)
 	if err != nil {
@@ -282,7 +267,7 @@ func (a *streamsNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (i
 		return 0, ErrClosed
 	}
 	a.requests[id] = r
-	r.timer = time.AfterFunc(a.s.opts.RequestsTimeout, func() {
+	r.timer = time.AfterFunc(a.b.timeout, func() {
 		a.mu.Lock()
 		delete(a.requests, id)
 		a.mu.Unlock()
@@ -300,8 +285,8 @@ func (a *streamsNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (i
 
 // ServerCount implements [adapter.Adapter]: the subscribers of the
 // namespace's public channel.
-func (a *streamsNS) ServerCount(ctx context.Context) (int, error) {
-	n, err := a.s.bus.numSub(ctx, a.public)
+func (a *clusterNS) ServerCount(ctx context.Context) (int, error) {
+	n, err := a.t.count(ctx, a)
 	if err != nil {
 		return 1, err
 	}
@@ -309,7 +294,7 @@ func (a *streamsNS) ServerCount(ctx context.Context) (int, error) {
 }
 
 // Close implements [adapter.Adapter].
-func (a *streamsNS) Close() error {
+func (a *clusterNS) Close() error {
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
@@ -327,19 +312,19 @@ func (a *streamsNS) Close() error {
 		delete(a.acks, id)
 	}
 	a.mu.Unlock()
-	a.s.mu.Lock()
-	if a.s.adapters[a.ns.Name()] == a {
-		delete(a.s.adapters, a.ns.Name())
+	a.b.mu.Lock()
+	if a.b.adapters[a.ns.Name()] == a {
+		delete(a.b.adapters, a.ns.Name())
 	}
-	a.s.mu.Unlock()
+	a.b.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	a.s.bus.unsubscribe(ctx, []string{a.public, a.private}, nil)
+	a.b.bus.unsubscribe(ctx, a.channels(), nil)
 	return nil
 }
 
 // onPubSub handles the messages of the public and private channels.
-func (a *streamsNS) onPubSub(_ string, payload []byte) {
+func (a *clusterNS) onPubSub(_ string, payload []byte) {
 	msg, err := decodeMsgpack(payload)
 	if err != nil || msg.k != kMap {
 		return
@@ -349,7 +334,7 @@ func (a *streamsNS) onPubSub(_ string, payload []byte) {
 
 // onMessage handles a message of another node; offset is its entry id
 // when it came through the stream.
-func (a *streamsNS) onMessage(msg value, offset string) {
+func (a *clusterNS) onMessage(msg value, offset string) {
 	if msg.get("uid").str() == a.uid || msg.get("nsp").str() != a.ns.Name() {
 		return
 	}
@@ -371,7 +356,7 @@ func (a *streamsNS) onMessage(msg value, offset string) {
 			})
 			return
 		}
-		if offset != "" && a.s.recovery.Load() && !p.HasID && !opts.Flags.Volatile {
+		if offset != "" && a.b.recovery.Load() && !p.HasID && !opts.Flags.Volatile {
 			p = withOffset(p, offset)
 		}
 		_ = a.Memory.Broadcast(p, opts)
@@ -395,7 +380,7 @@ func (a *streamsNS) onMessage(msg value, offset string) {
 	}
 }
 
-func (a *streamsNS) onServerSideEmit(from string, data value) {
+func (a *clusterNS) onServerSideEmit(from string, data value) {
 	args := data.get("packet")
 	if args.k != kArray || len(args.arr) == 0 {
 		return
@@ -412,10 +397,10 @@ func (a *streamsNS) onServerSideEmit(from string, data value) {
 			})
 		}
 	}
-	a.s.bus.goAsync(func() { a.ns.Receive(p, reply) })
+	a.b.bus.goAsync(func() { a.ns.Receive(p, reply) })
 }
 
-func (a *streamsNS) onResponse(typ int64, data value) {
+func (a *clusterNS) onResponse(typ int64, data value) {
 	rid := data.get("requestId").str()
 	a.mu.Lock()
 	if ar := a.acks[rid]; ar != nil {
@@ -479,3 +464,7 @@ func withOffset(p *parser.Packet, offset string) *parser.Packet {
 	c.Data = append(out, ']')
 	return &c
 }
+
+// channels are the pub/sub channels of the namespace: its public one and
+// its private one (answers to its requests).
+func (a *clusterNS) channels() []string { return []string{a.public, a.private} }
