@@ -18,7 +18,8 @@ type clusterNS struct {
 	*adapter.Memory
 	b   *clusterBase
 	t   transport
-	s   *Streams // nil unless on a Streams
+	s   *Streams      // nil unless on a Streams
+	dyn *dynamicRooms // room channels of a Sharded, nil otherwise
 	ns  adapter.Namespace
 	uid string
 
@@ -223,13 +224,13 @@ func (a *clusterNS) command(opts adapter.BroadcastOptions, typ int, data value, 
 // AddSockets implements [adapter.Adapter].
 func (a *clusterNS) AddSockets(opts adapter.BroadcastOptions, rooms []string) error {
 	return a.command(opts, msgSocketsJoin, vMap("opts", optsValue(opts, true), "rooms", vStrings(rooms)),
-		func() error { return a.Memory.AddSockets(opts, rooms) })
+		func() error { a.addSockets(opts, rooms); return nil })
 }
 
 // DelSockets implements [adapter.Adapter].
 func (a *clusterNS) DelSockets(opts adapter.BroadcastOptions, rooms []string) error {
 	return a.command(opts, msgSocketsLeave, vMap("opts", optsValue(opts, true), "rooms", vStrings(rooms)),
-		func() error { return a.Memory.DelSockets(opts, rooms) })
+		func() error { a.delSockets(opts, rooms); return nil })
 }
 
 // DisconnectSockets implements [adapter.Adapter].
@@ -319,8 +320,32 @@ func (a *clusterNS) Close() error {
 	a.b.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	a.b.bus.unsubscribe(ctx, a.channels(), nil)
+	chs := a.channels()
+	if a.dyn != nil {
+		a.dyn.mu.Lock()
+		for r := range a.dyn.count {
+			chs = append(chs, a.public+r+"#")
+		}
+		a.dyn.mu.Unlock()
+	}
+	a.b.bus.unsubscribe(ctx, chs, nil)
 	return nil
+}
+
+// addSockets makes the local sockets opts selects join rooms.
+func (a *clusterNS) addSockets(opts adapter.BroadcastOptions, rooms []string) {
+	for _, id := range a.Memory.Select(opts, nil) {
+		a.AddAll(id, rooms...)
+	}
+}
+
+// delSockets makes the local sockets opts selects leave rooms.
+func (a *clusterNS) delSockets(opts adapter.BroadcastOptions, rooms []string) {
+	for _, id := range a.Memory.Select(opts, nil) {
+		for _, r := range rooms {
+			a.Del(id, r)
+		}
+	}
 }
 
 // onPubSub handles the messages of the public and private channels.
@@ -361,9 +386,9 @@ func (a *clusterNS) onMessage(msg value, offset string) {
 		}
 		_ = a.Memory.Broadcast(p, opts)
 	case msgSocketsJoin:
-		_ = a.Memory.AddSockets(valueOpts(data.get("opts")), data.get("rooms").strings())
+		a.addSockets(valueOpts(data.get("opts")), data.get("rooms").strings())
 	case msgSocketsLeave:
-		_ = a.Memory.DelSockets(valueOpts(data.get("opts")), data.get("rooms").strings())
+		a.delSockets(valueOpts(data.get("opts")), data.get("rooms").strings())
 	case msgDisconnectSockets:
 		_ = a.Memory.DisconnectSockets(valueOpts(data.get("opts")), data.get("close").truthy())
 	case msgFetchSockets:

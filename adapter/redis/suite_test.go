@@ -35,3 +35,22 @@ func TestStreamsSuite(t *testing.T) {
 		return fs
 	}, &adaptertest.Options{Nodes: 3})
 }
+
+// The shared adapter suite, on three nodes of the sharded adapter, in each
+// subscription mode.
+func TestShardedSuite(t *testing.T) {
+	for _, mode := range []string{SubscriptionDynamic, SubscriptionStatic, SubscriptionDynamicPrivate} {
+		t.Run(mode, func(t *testing.T) {
+			adaptertest.Run(t, func(t *testing.T, nodes int) []adapter.Factory {
+				key := uniqueKey()
+				fs := make([]adapter.Factory, nodes)
+				for i := range fs {
+					s := NewSharded(newClient(t), &ShardedOptions{ChannelPrefix: key, SubscriptionMode: mode})
+					t.Cleanup(func() { _ = s.Close() })
+					fs[i] = s.Factory
+				}
+				return fs
+			}, &adaptertest.Options{Nodes: 3})
+		})
+	}
+}

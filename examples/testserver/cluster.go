@@ -31,6 +31,10 @@ func joinCluster(c config, sopts *socketio.Options, logger *slog.Logger) (func()
 		cluster := redisadapter.New(client, &redisadapter.Options{Logger: logger})
 		sopts.Adapter = cluster.Factory
 		return func() { _ = cluster.Close(); _ = client.Close() }, nil
+	case "sharded":
+		sharded := redisadapter.NewSharded(client, &redisadapter.ShardedOptions{Logger: logger})
+		sopts.Adapter = sharded.Factory
+		return func() { _ = sharded.Close(); _ = client.Close() }, nil
 	case "streams":
 		streams := redisadapter.NewStreams(client, &redisadapter.StreamsOptions{Logger: logger})
 		sopts.Adapter = streams.Factory

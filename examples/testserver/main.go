@@ -46,7 +46,7 @@ func main() {
 	flag.StringVar(&c.transports, "transports", "polling,websocket", "allowed transports")
 	flag.BoolVar(&c.recovery, "recovery", false, "enable connection state recovery (max disconnection 2m)")
 	flag.StringVar(&c.redis, "redis", "", "Redis URL: join a cluster through the Redis adapter")
-	flag.StringVar(&c.redisAdapter, "redis-adapter", "pubsub", "with -redis: the adapter, pubsub (as @socket.io/redis-adapter) or streams (as @socket.io/redis-streams-adapter, which also keeps recovery sessions in Redis)")
+	flag.StringVar(&c.redisAdapter, "redis-adapter", "pubsub", "with -redis: the adapter, pubsub (as @socket.io/redis-adapter), sharded (its sharded pub/sub variant, Redis 7) or streams (as @socket.io/redis-streams-adapter, which also keeps recovery sessions in Redis)")
 	flag.DurationVar(&c.connectTimeout, "connect-timeout", 45*time.Second, "how long a client may wait before sending CONNECT")
 	flag.StringVar(&c.cors, "cors", "", "allowed origin(s), comma-separated, * for any")
 	flag.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/")

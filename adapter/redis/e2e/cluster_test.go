@@ -218,3 +218,10 @@ func TestMixedStreamsCluster(t *testing.T) {
 	servers := []string{nodeNode(t, "-adapter", "streams"), goNode(t, "-redis-adapter", "streams"), goNode(t, "-redis-adapter", "streams")}
 	drive(t, servers)
 }
+
+// A Node server on @socket.io/redis-adapter's sharded adapter (Redis 7
+// sharded pub/sub, dynamic room channels) and two Go nodes on Sharded.
+func TestMixedShardedCluster(t *testing.T) {
+	servers := []string{nodeNode(t, "-adapter", "sharded"), goNode(t, "-redis-adapter", "sharded"), goNode(t, "-redis-adapter", "sharded")}
+	drive(t, servers)
+}

@@ -1,5 +1,5 @@
 // A Node.js node for the mixed-cluster tests: socket.io 4.8 with
-// @socket.io/redis-adapter 8.3 (classic), or with
+// @socket.io/redis-adapter 8.3 (classic, or -adapter sharded), or with
 // @socket.io/redis-streams-adapter 0.3 (-adapter streams, where -recovery
 // turns on connection state recovery), serving the cluster events of the
 // Go testserver (examples/testserver/cluster.go) on namespace "/".
@@ -7,7 +7,7 @@
 //   node node-server.mjs -addr 127.0.0.1:4000 -redis redis://127.0.0.1:6379 [-adapter streams] [-recovery]
 import http from "node:http";
 import { Server } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient } from "redis";
 
@@ -30,7 +30,12 @@ await Promise.all([pub.connect(), sub.connect()]);
 
 const httpServer = http.createServer();
 const io = new Server(httpServer, {
-  adapter: kind === "streams" ? createStreamsAdapter(pub) : createAdapter(pub, sub),
+  adapter:
+    kind === "streams"
+      ? createStreamsAdapter(pub)
+      : kind === "sharded"
+        ? createShardedAdapter(pub, sub)
+        : createAdapter(pub, sub),
   connectionStateRecovery: recovery ? { maxDisconnectionDuration: 2 * 60 * 1000 } : undefined,
 });
 
