@@ -4,9 +4,12 @@
 //
 //   SERVERS=http://127.0.0.1:4001,http://127.0.0.1:4002 REDIS_URL=redis://... node cluster.mjs
 //
-// With EMITTER=1 it also emits through @socket.io/redis-emitter. It prints
+// With EMITTER=1 it also emits through @socket.io/redis-emitter; with
+// GO_EMITTER=1 it prints "emit-now <socket id>" and waits for a line on
+// stdin, while the Go test emits through redisadapter.Emitter. It prints
 // one line per check and exits 1 when one failed.
 import assert from "node:assert/strict";
+import readline from "node:readline";
 import { io } from "socket.io-client";
 import { Emitter } from "@socket.io/redis-emitter";
 import { createClient } from "redis";
@@ -143,6 +146,31 @@ if (process.env.EMITTER) {
     }
   });
   await redis.quit();
+}
+
+if (process.env.GO_EMITTER) {
+  // The Go test emits with redisadapter.Emitter once told, then answers.
+  await check("the Go emitter reaches every client (room, except, binary)", async () => {
+    const got = new Map(clients.map((s) => [s, []]));
+    for (const s of clients) s.on("from-go-emitter", (...a) => got.get(s).push(a));
+    const lines = readline.createInterface({ input: process.stdin });
+    const next = () => new Promise((r) => lines.once("line", r));
+    console.log(`emit-now ${clients[0].id}`);
+    await next();
+    for (;;) {
+      if ([...got.values()].every((a) => a.length >= 1)) break;
+      await sleep(10);
+    }
+    await sleep(300);
+    lines.close();
+    for (const [s, a] of got) {
+      const room = a.filter((x) => x[0] === "room");
+      assert.equal(room.length, 1, `${s.url}: room emits ${room.length}`);
+      assert.deepEqual([...new Uint8Array(room[0][1])], [1, 2, 3]);
+      assert.deepEqual(room[0][2], { n: 1.5 });
+      assert.equal(a.filter((x) => x[0] === "except").length, s === clients[0] ? 0 : 1, `${s.url}: except`);
+    }
+  });
 }
 
 for (const s of clients) s.disconnect();

@@ -19,6 +19,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	redisadapter "github.com/seed-e3ad8a97/sio/adapter/redis"
 )
 
 var (
@@ -186,11 +190,53 @@ func drive(t *testing.T, servers []string, env ...string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "cluster.mjs")
 	cmd.Env = append(os.Environ(), append(env, "SERVERS="+strings.Join(servers, ","), "REDIS_URL="+redisURL)...)
-	out, err := cmd.CombinedOutput()
-	t.Logf("cluster.mjs:\n%s", out)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if id, ok := strings.CutPrefix(line, "emit-now "); ok {
+			if err := goEmit(id); err != nil {
+				t.Errorf("Go emitter: %v", err)
+			}
+			_, _ = io.WriteString(stdin, "done\n")
+		}
+	}
+	err = cmd.Wait()
+	t.Logf("cluster.mjs:\n%s", out.String())
 	if err != nil {
 		t.Fatalf("cluster.mjs: %v", err)
 	}
+}
+
+// goEmit emits through redisadapter.Emitter what cluster.mjs expects: to
+// room r with binary, and to everyone except the socket id.
+func goEmit(except string) error {
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return err
+	}
+	client := redis.NewClient(opt)
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	e := redisadapter.NewEmitter(client, nil)
+	if err := e.To("r").Emit(ctx, "from-go-emitter", "room", []byte{1, 2, 3}, map[string]any{"n": 1.5}); err != nil {
+		return err
+	}
+	return e.Except(except).Emit(ctx, "from-go-emitter", "except")
 }
 
 // Three Go nodes: room broadcasts reach every client once, broadcast acks
@@ -205,11 +251,11 @@ func TestGoCluster(t *testing.T) {
 }
 
 // A Node server (socket.io + @socket.io/redis-adapter) and two Go nodes:
-// the same checks, in both directions, and @socket.io/redis-emitter
-// reaching the clients of every node.
+// the same checks, in both directions, and @socket.io/redis-emitter and
+// the Go Emitter reaching the clients of every node.
 func TestMixedCluster(t *testing.T) {
 	servers := []string{nodeNode(t), goNode(t), goNode(t)}
-	drive(t, servers, "EMITTER=1")
+	drive(t, servers, "EMITTER=1", "GO_EMITTER=1")
 }
 
 // A Node server on @socket.io/redis-streams-adapter and two Go nodes on
