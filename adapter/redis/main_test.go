@@ -26,6 +26,7 @@ var testRedis struct {
 }
 
 func TestMain(m *testing.M) {
+	before := goleak.IgnoreCurrent()
 	code := func() int {
 		// The server starts with the first test that needs it (not in
 		// fuzzing workers).
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 		return m.Run()
 	}()
 	if code == 0 {
-		if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
+		if err := goleak.Find(before); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
 			code = 1
 		}
