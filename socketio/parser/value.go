@@ -1,36 +1,57 @@
 package parser
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 )
 
-// MaxValueDepth bounds how deep AppendValue walks nested []any,
-// map[string]any and pointers. It matches DefaultMaxDepth, so
-// what the server sends, a Decoder with default limits accepts; and it stops
-// a cyclic value (a map holding itself) with an error instead of a crash.
+// MaxValueDepth bounds how deeply AppendValue nests the arrays and objects
+// it walks itself, and how many pointers and interfaces it follows in a row
+// between two of them. It matches DefaultMaxDepth, so what the server sends,
+// a Decoder with default limits accepts; and it stops a cyclic value (a map
+// holding itself, a pointer to an interface holding that pointer) with an
+// error instead of a crash.
 const MaxValueDepth = DefaultMaxDepth
 
 // AppendValue appends v to dst as compact JSON, turning binary data into
-// attachments the way Socket.IO clients do: every []byte found at the top
-// level, inside []any, map[string]any, [][]byte or a pointer to any of these
-// is written as a placeholder (see AppendPlaceholder) and appended to
-// *attachments, numbered from len(*attachments) on, in depth-first order. A
-// nil []byte is written as null, like encoding/json does. A json.RawMessage
-// is copied verbatim (after a validity check). Map keys are sorted as
-// encoding/json sorts them. Every other value goes through encoding/json with
-// HTML escaping off, so its []byte fields become base64 strings as usual.
+// attachments the way Socket.IO clients do: every []byte anywhere in v is
+// written as a placeholder (see AppendPlaceholder) and appended to
+// *attachments, numbered from len(*attachments) on, in depth-first order
+// (the order the placeholders appear in the text).
 //
-// Nesting of the walked containers beyond MaxValueDepth is an error matching
-// ErrTooDeep; an invalid json.RawMessage matches ErrInvalidJSON; values that
-// encoding/json refuses (NaN, channels, ...) return its error. On error, dst
-// and *attachments are returned as they were.
+// Apart from that, the text is exactly what encoding/json writes with HTML
+// escaping off: struct fields are named, omitted (omitempty, omitzero, "-"),
+// quoted (",string") and promoted from embedded structs by its rules; map
+// keys are sorted and may be strings, integers or encoding.TextMarshaler
+// values; nil slices, maps and pointers are null. "Binary" means what
+// encoding/json would write as a base64 string: []byte, and any other slice
+// whose elements are bytes, named or not, unless it has its own marshal
+// method. A nil one is written as null, like encoding/json does. An [N]byte
+// array stays an array of numbers.
+//
+// A value whose type implements json.Marshaler or encoding.TextMarshaler
+// is written by encoding/json through that method, so a []byte inside it is
+// a base64 string, not an attachment. As with encoding/json, a method of
+// the pointer type only applies to addressable values (reached through a
+// pointer or a slice), not to copies (v itself, map values, non-pointer
+// values in interfaces). A json.RawMessage held in an interface (v itself,
+// an element of []any, a value of map[string]any) is copied verbatim after
+// a validity check; one in a typed position, such as a struct field, is
+// compacted, as encoding/json does.
+//
+// Nesting beyond MaxValueDepth is an error matching ErrTooDeep (values
+// written whole by encoding/json, the parts of v that cannot hold binary
+// data, are only subject to its own limits); an invalid json.RawMessage
+// matches ErrInvalidJSON; values that encoding/json refuses (NaN, channels,
+// ...) return its error. On error, dst and *attachments are returned as they
+// were.
 func AppendValue(dst []byte, v any, attachments *[][]byte) ([]byte, error) {
 	n, l := len(dst), len(*attachments)
-	out, err := appendValue(dst, v, attachments, 0)
+	out, err := appendValue(dst, v, attachments, 0, 0)
 	if err != nil {
 		*attachments = (*attachments)[:l]
 		return dst[:n], err
@@ -38,9 +59,16 @@ func AppendValue(dst []byte, v any, attachments *[][]byte) ([]byte, error) {
 	return out, nil
 }
 
-func appendValue(dst []byte, v any, atts *[][]byte, depth int) ([]byte, error) {
-	if depth > MaxValueDepth {
-		return dst, &parseError{kind: ErrTooDeep, detail: "value nested more than " + strconv.Itoa(MaxValueDepth) + " levels"}
+func errTooDeep() error {
+	return &parseError{kind: ErrTooDeep, detail: "value nested more than " + strconv.Itoa(MaxValueDepth) + " levels"}
+}
+
+// appendValue writes v, nested depth arrays and objects deep, reached after
+// hops pointers and interfaces in a row. Common types take the fast paths
+// of the type switch; the rest is walked by appendReflect.
+func appendValue(dst []byte, v any, atts *[][]byte, depth, hops int) ([]byte, error) {
+	if depth > MaxValueDepth || hops > MaxValueDepth {
+		return dst, errTooDeep()
 	}
 	switch x := v.(type) {
 	case nil:
@@ -57,36 +85,34 @@ func appendValue(dst []byte, v any, atts *[][]byte, depth int) ([]byte, error) {
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		return appendValue(dst, *x, atts, depth+1)
+		return appendValue(dst, *x, atts, depth, hops+1)
 	case []byte:
-		if x == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = AppendPlaceholder(dst, len(*atts))
-		*atts = append(*atts, x)
-		return dst, nil
+		return appendBinary(dst, x, atts), nil
 	case *[]byte:
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		return appendValue(dst, *x, atts, depth+1)
+		return appendValue(dst, *x, atts, depth, hops+1)
 	case [][]byte:
 		if x == nil {
 			return append(dst, "null"...), nil
+		}
+		if depth+1 > MaxValueDepth && len(x) > 0 {
+			return dst, errTooDeep()
 		}
 		dst = append(dst, '[')
 		for i, b := range x {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst, _ = appendValue(dst, b, atts, depth+1) // a []byte cannot fail
+			dst = appendBinary(dst, b, atts)
 		}
 		return append(dst, ']'), nil
 	case *[][]byte:
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		return appendValue(dst, *x, atts, depth+1)
+		return appendValue(dst, *x, atts, depth, hops+1)
 	case []any:
 		if x == nil {
 			return append(dst, "null"...), nil
@@ -97,7 +123,7 @@ func appendValue(dst []byte, v any, atts *[][]byte, depth int) ([]byte, error) {
 				dst = append(dst, ',')
 			}
 			var err error
-			if dst, err = appendValue(dst, e, atts, depth+1); err != nil {
+			if dst, err = appendValue(dst, e, atts, depth+1, 0); err != nil {
 				return dst, err
 			}
 		}
@@ -106,14 +132,14 @@ func appendValue(dst []byte, v any, atts *[][]byte, depth int) ([]byte, error) {
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		return appendValue(dst, *x, atts, depth+1)
+		return appendValue(dst, *x, atts, depth, hops+1)
 	case map[string]any:
 		return appendMap(dst, x, atts, depth)
 	case *map[string]any:
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		return appendValue(dst, *x, atts, depth+1)
+		return appendValue(dst, *x, atts, depth, hops+1)
 	case string:
 		return AppendString(dst, x), nil
 	case bool:
@@ -134,12 +160,26 @@ func appendValue(dst []byte, v any, atts *[][]byte, depth int) ([]byte, error) {
 		if !math.IsNaN(x) && !math.IsInf(x, 0) {
 			return appendFloat(dst, x, 64), nil
 		}
+		return appendJSON(dst, v) // its error
 	case float32:
 		if f := float64(x); !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return appendFloat(dst, f, 32), nil
 		}
+		return appendJSON(dst, v)
 	}
-	return appendJSON(dst, v)
+	rv := reflect.ValueOf(v)
+	return appendReflect(dst, rv, typeInfoOf(rv.Type()), atts, depth, hops, false)
+}
+
+// appendBinary writes b as a placeholder and adds it to the attachments; a
+// nil b is null.
+func appendBinary(dst, b []byte, atts *[][]byte) []byte {
+	if b == nil {
+		return append(dst, "null"...)
+	}
+	dst = AppendPlaceholder(dst, len(*atts))
+	*atts = append(*atts, b)
+	return dst
 }
 
 // appendMap writes m with its keys sorted, as encoding/json does.
@@ -147,7 +187,11 @@ func appendMap(dst []byte, m map[string]any, atts *[][]byte, depth int) ([]byte,
 	if m == nil {
 		return append(dst, "null"...), nil
 	}
-	keys := make([]string, 0, len(m))
+	var small [16]string
+	keys := small[:0]
+	if len(m) > len(small) {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -160,7 +204,7 @@ func appendMap(dst []byte, m map[string]any, atts *[][]byte, depth int) ([]byte,
 		dst = AppendString(dst, k)
 		dst = append(dst, ':')
 		var err error
-		if dst, err = appendValue(dst, m[k], atts, depth+1); err != nil {
+		if dst, err = appendValue(dst, m[k], atts, depth+1, 0); err != nil {
 			return dst, err
 		}
 	}
@@ -189,15 +233,37 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 	return dst
 }
 
+// jsonWriter runs encoding/json with HTML escaping off, appending to buf.
+// Pooled, so that handing a value to encoding/json costs no allocation of
+// its own.
+type jsonWriter struct {
+	buf []byte
+	enc *json.Encoder
+}
+
+func (w *jsonWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+var jsonWriters = sync.Pool{New: func() any {
+	w := new(jsonWriter)
+	w.enc = json.NewEncoder(w)
+	w.enc.SetEscapeHTML(false)
+	return w
+}}
+
 // appendJSON writes v through encoding/json with HTML escaping off and
 // without the encoder's trailing newline.
 func appendJSON(dst []byte, v any) ([]byte, error) {
-	buf := bytes.NewBuffer(dst)
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	w := jsonWriters.Get().(*jsonWriter)
+	w.buf = dst
+	err := w.enc.Encode(v) // writes nothing on error
+	out := w.buf
+	w.buf = nil
+	jsonWriters.Put(w)
+	if err != nil {
 		return dst, err
 	}
-	out := buf.Bytes()
 	return out[:len(out)-1], nil
 }
