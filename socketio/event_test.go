@@ -177,9 +177,10 @@ func TestC4BinaryEventToClient(t *testing.T) {
 	c.expect(`52-["bin",{"_placeholder":true,"num":0},{"a":1,"x":[{"_placeholder":true,"num":1},"t"]},"plain"]`)
 	c.expectBinary([]byte{1, 2})
 	c.expectBinary([]byte{3})
-	// A []byte field of a struct goes through encoding/json: base64.
+	// A []byte field of a struct travels as binary too.
 	_ = s.Emit("struct", upload{Name: "n", Data: []byte("hi")})
-	c.expect(`2["struct",{"name":"n","data":"aGk=","parts":null,"meta":{"thumb":null}}]`)
+	c.expect(`51-["struct",{"name":"n","data":{"_placeholder":true,"num":0},"parts":null,"meta":{"thumb":null}}]`)
+	c.expectBinary([]byte("hi"))
 }
 
 // C4: RawArgs hands binary arguments back as they came, key order and
