@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 const (
@@ -89,6 +91,13 @@ func runMain(m *testing.M) int {
 	}
 	code := m.Run()
 	_ = os.WriteFile(noCacheFile, []byte(time.Now().String()), 0o644)
+	// The custom suites run servers in this process: none may leave a
+	// goroutine behind.
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			return fatalf("e2e: goroutines leaked: %v", err)
+		}
+	}
 	return code
 }
 
