@@ -2,7 +2,6 @@ package redisadapter
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -111,8 +110,7 @@ func (c *Cluster) Factory(ns adapter.Namespace) adapter.Adapter {
 		channel:         c.opts.Key + "#" + name + "#",
 		requestChannel:  c.opts.Key + "-request#" + name + "#",
 		responseChannel: c.opts.Key + "-response#" + name + "#",
-		requests:        make(map[string]*request),
-		acks:            make(map[string]*ackRequest),
+		p:               newPending(),
 	}
 	a.specificChannel = a.responseChannel + a.uid + "#"
 	c.mu.Lock()
@@ -136,28 +134,7 @@ type classic struct {
 
 	channel, requestChannel, responseChannel, specificChannel string
 
-	mu       sync.Mutex
-	closed   bool
-	requests map[string]*request
-	acks     map[string]*ackRequest
-}
-
-// request waits for the answers of other nodes.
-type request struct {
-	typ      int
-	want     int // answers expected
-	got      int
-	sockets  []adapter.SocketInfo
-	onReply  adapter.AckFunc
-	done     chan struct{}
-	finished bool
-	timer    *time.Timer
-}
-
-type ackRequest struct {
-	expect func(int)
-	onAck  adapter.AckFunc
-	timer  *time.Timer
+	p *pending
 }
 
 // Broadcast implements [adapter.Adapter].
@@ -236,24 +213,11 @@ func (a *classic) publishBroadcastWithAck(p *parser.Packet, opts adapter.Broadca
 	if keep <= 0 {
 		keep = a.c.opts.RequestsTimeout
 	}
-	ar := &ackRequest{expect: expect, onAck: onAck}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return ErrClosed
+	if err := a.p.addAck(id, &ackRequest{expect: expect, onAck: onAck}, keep); err != nil {
+		return err
 	}
-	a.acks[id] = ar
-	ar.timer = time.AfterFunc(keep, func() {
-		a.mu.Lock()
-		delete(a.acks, id)
-		a.mu.Unlock()
-	})
-	a.mu.Unlock()
 	if err := a.c.bus.publish(a.requestChannel, msg, nil); err != nil {
-		a.mu.Lock()
-		delete(a.acks, id)
-		a.mu.Unlock()
-		ar.timer.Stop()
+		a.p.dropAck(id)
 		return err
 	}
 	return nil
@@ -285,33 +249,17 @@ func (a *classic) FetchSockets(ctx context.Context, opts adapter.BroadcastOption
 // ask publishes a request (as JSON, or MessagePack when it holds binary)
 // and waits for want answers.
 func (a *classic) ask(ctx context.Context, id string, typ, want int, onReply adapter.AckFunc, msg value) (*request, error) {
-	r := &request{typ: typ, want: want, onReply: onReply, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil, ErrClosed
+	r := newRequest(typ, want, onReply)
+	if err := a.p.add(id, r, 0); err != nil {
+		return nil, err
 	}
-	a.requests[id] = r
-	a.mu.Unlock()
-	defer func() {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-	}()
+	defer a.p.drop(id)
 	ctx, cancel := context.WithTimeout(ctx, a.c.opts.RequestsTimeout)
 	defer cancel()
 	if err := a.c.bus.publishWait(ctx, a.requestChannel, encodeRequest(msg)); err != nil {
 		return nil, err
 	}
-	select {
-	case <-r.done:
-		return r, nil
-	case <-ctx.Done():
-		a.mu.Lock()
-		got := r.got
-		a.mu.Unlock()
-		return nil, fmt.Errorf("%w: %d of %d nodes answered", ErrTimeout, got, want)
-	}
+	return a.p.wait(ctx, r)
 }
 
 func encodeRequest(v value) []byte {
@@ -380,24 +328,11 @@ func (a *classic) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (int
 	}
 	id := randomID(3)
 	msg.set("requestId", vStr(id))
-	r := &request{typ: reqServerSideEmit, want: n - 1, onReply: onReply, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return 0, ErrClosed
+	if err := a.p.add(id, newRequest(reqServerSideEmit, n-1, onReply), a.c.opts.RequestsTimeout); err != nil {
+		return 0, err
 	}
-	a.requests[id] = r
-	r.timer = time.AfterFunc(a.c.opts.RequestsTimeout, func() {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-	})
-	a.mu.Unlock()
 	if err := a.c.bus.publish(a.requestChannel, encodeRequest(msg), nil); err != nil {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-		r.timer.Stop()
+		a.p.drop(id)
 		return 0, err
 	}
 	return n - 1, nil
@@ -415,23 +350,9 @@ func (a *classic) ServerCount(ctx context.Context) (int, error) {
 
 // Close implements [adapter.Adapter].
 func (a *classic) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.p.close() {
 		return nil
 	}
-	a.closed = true
-	for id, r := range a.requests {
-		if r.timer != nil {
-			r.timer.Stop()
-		}
-		delete(a.requests, id)
-	}
-	for id, r := range a.acks {
-		r.timer.Stop()
-		delete(a.acks, id)
-	}
-	a.mu.Unlock()
 	a.c.mu.Lock()
 	delete(a.c.adapters, a)
 	a.c.mu.Unlock()
@@ -487,21 +408,14 @@ func (a *classic) onRequest(ch string, payload []byte) {
 			return
 		}
 		infos, _ := a.Memory.FetchSockets(context.Background(), valueOpts(req.get("opts")))
-		socks := make([]value, len(infos))
-		for i, s := range infos {
-			socks[i] = socketValue(s)
-		}
-		a.respond(req, encodeRequest(vMap("requestId", vStr(rid), "sockets", vArr(socks...))))
+		a.respond(req, encodeRequest(vMap("requestId", vStr(rid), "sockets", socketsValue(infos))))
 	case reqServerSideEmit:
 		if self {
 			return
 		}
 		a.onServerSideEmit(req)
 	case reqBroadcast:
-		a.mu.Lock()
-		_, mine := a.acks[rid]
-		a.mu.Unlock()
-		if mine || self {
+		if a.p.ack(rid) != nil || self {
 			return
 		}
 		p := valuePacket(req.get("packet"), a.ns.Name())
@@ -595,9 +509,7 @@ func (a *classic) onResponse(payload []byte) {
 		return
 	}
 	rid := resp.get("requestId").str()
-	a.mu.Lock()
-	if ar := a.acks[rid]; ar != nil {
-		a.mu.Unlock()
+	if ar := a.p.ack(rid); ar != nil {
 		typ, _ := resp.get("type").num()
 		switch typ {
 		case reqBroadcastClientCount:
@@ -608,35 +520,22 @@ func (a *classic) onResponse(payload []byte) {
 		}
 		return
 	}
-	r := a.requests[rid]
-	if r == nil || r.finished {
-		a.mu.Unlock()
+	r := a.p.request(rid)
+	if r == nil {
 		return
 	}
+	var socks []adapter.SocketInfo
 	switch r.typ {
 	case reqRemoteFetch:
 		s := resp.get("sockets")
 		if s.k != kArray {
-			a.mu.Unlock()
 			return
 		}
-		for _, x := range s.arr {
-			r.sockets = append(r.sockets, valueSocket(x))
-		}
+		socks = valueSockets(s)
 	case reqServerSideEmit:
-		onReply := r.onReply
-		a.mu.Unlock()
-		onReply("", ackPacket(a.ns.Name(), resp.get("data")))
-		a.mu.Lock()
-	}
-	r.got++
-	if r.got >= r.want && !r.finished {
-		r.finished = true
-		close(r.done)
-		if r.timer != nil {
-			r.timer.Stop()
-			delete(a.requests, rid)
+		if r.onReply != nil {
+			r.onReply("", ackPacket(a.ns.Name(), resp.get("data")))
 		}
 	}
-	a.mu.Unlock()
+	a.p.answered(rid, r, socks)
 }

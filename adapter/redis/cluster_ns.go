@@ -2,7 +2,6 @@ package redisadapter
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -25,10 +24,7 @@ type clusterNS struct {
 
 	public, private string
 
-	mu       sync.Mutex
-	closed   bool
-	requests map[string]*request
-	acks     map[string]*ackRequest
+	p *pending
 }
 
 func (a *clusterNS) message(typ int, data value) value {
@@ -127,24 +123,11 @@ func (a *clusterNS) publishWithAck(p *parser.Packet, opts adapter.BroadcastOptio
 	if keep <= 0 {
 		keep = a.b.timeout
 	}
-	ar := &ackRequest{expect: expect, onAck: onAck}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return ErrClosed
+	if err := a.p.addAck(id, &ackRequest{expect: expect, onAck: onAck}, keep); err != nil {
+		return err
 	}
-	a.acks[id] = ar
-	ar.timer = time.AfterFunc(keep, func() {
-		a.mu.Lock()
-		delete(a.acks, id)
-		a.mu.Unlock()
-	})
-	a.mu.Unlock()
 	if err := a.publish(msgBroadcast, data, nil); err != nil {
-		a.mu.Lock()
-		delete(a.acks, id)
-		a.mu.Unlock()
-		ar.timer.Stop()
+		a.p.dropAck(id)
 		return err
 	}
 	return nil
@@ -172,19 +155,11 @@ func (a *clusterNS) FetchSockets(ctx context.Context, opts adapter.BroadcastOpti
 }
 
 func (a *clusterNS) ask(ctx context.Context, id string, typ, want int, data value) (*request, error) {
-	r := &request{typ: typ, want: want, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil, ErrClosed
+	r := newRequest(typ, want, nil)
+	if err := a.p.add(id, r, 0); err != nil {
+		return nil, err
 	}
-	a.requests[id] = r
-	a.mu.Unlock()
-	defer func() {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-	}()
+	defer a.p.drop(id)
 	ctx, cancel := context.WithTimeout(ctx, a.b.timeout)
 	defer cancel()
 	done := make(chan error, 1)
@@ -199,15 +174,7 @@ func (a *clusterNS) ask(ctx context.Context, id string, typ, want int, data valu
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	select {
-	case <-r.done:
-		return r, nil
-	case <-ctx.Done():
-		a.mu.Lock()
-		got := r.got
-		a.mu.Unlock()
-		return nil, fmt.Errorf("%w: %d of %d nodes answered", ErrTimeout, got, want)
-	}
+	return a.p.wait(ctx, r)
 }
 
 func (a *clusterNS) command(opts adapter.BroadcastOptions, typ int, data value, local func() error) error {
@@ -261,24 +228,11 @@ func (a *clusterNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (i
 		return 0, nil
 	}
 	id := randomID(8)
-	r := &request{typ: msgServerSideEmit, want: n - 1, onReply: onReply, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return 0, ErrClosed
+	if err := a.p.add(id, newRequest(msgServerSideEmit, n-1, onReply), a.b.timeout); err != nil {
+		return 0, err
 	}
-	a.requests[id] = r
-	r.timer = time.AfterFunc(a.b.timeout, func() {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-	})
-	a.mu.Unlock()
 	if err := a.publish(msgServerSideEmit, vMap("requestId", vStr(id), "packet", data), nil); err != nil {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-		r.timer.Stop()
+		a.p.drop(id)
 		return 0, err
 	}
 	return n - 1, nil
@@ -296,23 +250,9 @@ func (a *clusterNS) ServerCount(ctx context.Context) (int, error) {
 
 // Close implements [adapter.Adapter].
 func (a *clusterNS) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.p.close() {
 		return nil
 	}
-	a.closed = true
-	for id, r := range a.requests {
-		if r.timer != nil {
-			r.timer.Stop()
-		}
-		delete(a.requests, id)
-	}
-	for id, r := range a.acks {
-		r.timer.Stop()
-		delete(a.acks, id)
-	}
-	a.mu.Unlock()
 	a.b.mu.Lock()
 	if a.b.adapters[a.ns.Name()] == a {
 		delete(a.b.adapters, a.ns.Name())
@@ -393,11 +333,7 @@ func (a *clusterNS) onMessage(msg value, offset string) {
 		_ = a.Memory.DisconnectSockets(valueOpts(data.get("opts")), data.get("close").truthy())
 	case msgFetchSockets:
 		infos, _ := a.Memory.FetchSockets(context.Background(), valueOpts(data.get("opts")))
-		socks := make([]value, len(infos))
-		for i, s := range infos {
-			socks[i] = socketValue(s)
-		}
-		a.respond(from, msgFetchSocketsResponse, vMap("requestId", data.get("requestId"), "sockets", vArr(socks...)))
+		a.respond(from, msgFetchSocketsResponse, vMap("requestId", data.get("requestId"), "sockets", socketsValue(infos)))
 	case msgServerSideEmit:
 		a.onServerSideEmit(from, data)
 	case msgFetchSocketsResponse, msgServerSideEmitResponse, msgBroadcastClientCount, msgBroadcastAck:
@@ -427,9 +363,7 @@ func (a *clusterNS) onServerSideEmit(from string, data value) {
 
 func (a *clusterNS) onResponse(typ int64, data value) {
 	rid := data.get("requestId").str()
-	a.mu.Lock()
-	if ar := a.acks[rid]; ar != nil {
-		a.mu.Unlock()
+	if ar := a.p.ack(rid); ar != nil {
 		switch typ {
 		case msgBroadcastClientCount:
 			n, _ := data.get("clientCount").num()
@@ -439,37 +373,22 @@ func (a *clusterNS) onResponse(typ int64, data value) {
 		}
 		return
 	}
-	r := a.requests[rid]
-	if r == nil || r.finished {
-		a.mu.Unlock()
+	r := a.p.request(rid)
+	if r == nil {
 		return
 	}
+	var socks []adapter.SocketInfo
 	switch typ {
 	case msgFetchSocketsResponse:
-		for _, x := range data.get("sockets").arr {
-			r.sockets = append(r.sockets, valueSocket(x))
-		}
+		socks = valueSockets(data.get("sockets"))
 	case msgServerSideEmitResponse:
-		onReply := r.onReply
-		a.mu.Unlock()
-		if onReply != nil {
-			onReply("", ackPacket(a.ns.Name(), data.get("packet")))
+		if r.onReply != nil {
+			r.onReply("", ackPacket(a.ns.Name(), data.get("packet")))
 		}
-		a.mu.Lock()
 	default:
-		a.mu.Unlock()
 		return
 	}
-	r.got++
-	if r.got >= r.want && !r.finished {
-		r.finished = true
-		close(r.done)
-		if r.timer != nil {
-			r.timer.Stop()
-			delete(a.requests, rid)
-		}
-	}
-	a.mu.Unlock()
+	a.p.answered(rid, r, socks)
 }
 
 // withOffset is p with offset appended to its arguments, as the last one.

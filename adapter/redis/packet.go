@@ -206,6 +206,24 @@ func valueSocket(v value) adapter.SocketInfo {
 	}
 }
 
+// socketsValue is the sockets array of a fetchSockets answer.
+func socketsValue(infos []adapter.SocketInfo) value {
+	socks := make([]value, len(infos))
+	for i, s := range infos {
+		socks[i] = socketValue(s)
+	}
+	return vArr(socks...)
+}
+
+// valueSockets reads the sockets array of a fetchSockets answer.
+func valueSockets(v value) []adapter.SocketInfo {
+	var out []adapter.SocketInfo
+	for _, x := range v.arr {
+		out = append(out, valueSocket(x))
+	}
+	return out
+}
+
 // handshakeValue writes a handshake in Node's shape ({headers, time,
 // address, xdomain, secure, issued, url, query, auth}) when it is a
 // socketio.Handshake, as a JSON document otherwise.

@@ -107,14 +107,13 @@ func (s *Sharded) Close() error {
 func (s *Sharded) Factory(ns adapter.Namespace) adapter.Adapter {
 	name := ns.Name()
 	a := &clusterNS{
-		Memory:   adapter.NewMemory(ns).(*adapter.Memory),
-		b:        &s.clusterBase,
-		t:        s,
-		ns:       ns,
-		uid:      randomID(8),
-		public:   s.opts.ChannelPrefix + "#" + name + "#",
-		requests: make(map[string]*request),
-		acks:     make(map[string]*ackRequest),
+		Memory: adapter.NewMemory(ns).(*adapter.Memory),
+		b:      &s.clusterBase,
+		t:      s,
+		ns:     ns,
+		uid:    randomID(8),
+		public: s.opts.ChannelPrefix + "#" + name + "#",
+		p:      newPending(),
 	}
 	a.private = a.public + a.uid + "#"
 	if s.opts.SubscriptionMode != SubscriptionStatic {

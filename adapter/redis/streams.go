@@ -335,15 +335,14 @@ func streamFields(msg value) map[string]any {
 func (s *Streams) Factory(ns adapter.Namespace) adapter.Adapter {
 	name := ns.Name()
 	a := &clusterNS{
-		Memory:   adapter.NewMemory(ns).(*adapter.Memory),
-		b:        &s.clusterBase,
-		t:        s,
-		s:        s,
-		ns:       ns,
-		uid:      randomID(8),
-		public:   s.opts.ChannelPrefix + "#" + name + "#",
-		requests: make(map[string]*request),
-		acks:     make(map[string]*ackRequest),
+		Memory: adapter.NewMemory(ns).(*adapter.Memory),
+		b:      &s.clusterBase,
+		t:      s,
+		s:      s,
+		ns:     ns,
+		uid:    randomID(8),
+		public: s.opts.ChannelPrefix + "#" + name + "#",
+		p:      newPending(),
 	}
 	a.private = a.public + a.uid + "#"
 	s.mu.Lock()
