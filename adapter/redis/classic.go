@@ -3,6 +3,7 @@ package redisadapter
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -49,18 +50,7 @@ func (o *Options) withDefaults() Options {
 	if o != nil {
 		c = *o
 	}
-	if c.Key == "" {
-		c.Key = "socket.io"
-	}
-	if c.RequestsTimeout <= 0 {
-		c.RequestsTimeout = 5 * time.Second
-	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = 4096
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	commonDefaults(&c.Key, &c.RequestsTimeout, &c.QueueSize, &c.Logger)
 	return c
 }
 
@@ -86,15 +76,7 @@ func New(client redis.UniversalClient, opts *Options) *Cluster {
 
 // Close closes every adapter and stops listening to Redis.
 func (c *Cluster) Close() error {
-	c.mu.Lock()
-	as := make([]*classic, 0, len(c.adapters))
-	for a := range c.adapters {
-		as = append(as, a)
-	}
-	c.mu.Unlock()
-	for _, a := range as {
-		_ = a.Close()
-	}
+	closeAll(&c.mu, maps.Keys(c.adapters))
 	c.bus.close()
 	return nil
 }

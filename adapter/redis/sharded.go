@@ -3,13 +3,13 @@ package redisadapter
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seed-e3ad8a97/sio/adapter"
-	"github.com/seed-e3ad8a97/sio/socketio/parser"
 )
 
 // Subscription modes of [Sharded], as in @socket.io/redis-adapter.
@@ -59,74 +59,32 @@ func NewSharded(client redis.UniversalClient, opts *ShardedOptions) *Sharded {
 	if opts != nil {
 		o = *opts
 	}
-	if o.ChannelPrefix == "" {
-		o.ChannelPrefix = "socket.io"
-	}
 	switch o.SubscriptionMode {
 	case SubscriptionStatic, SubscriptionDynamicPrivate:
 	default:
 		o.SubscriptionMode = SubscriptionDynamic
 	}
-	if o.RequestsTimeout <= 0 {
-		o.RequestsTimeout = 5 * time.Second
-	}
-	if o.QueueSize <= 0 {
-		o.QueueSize = 4096
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	commonDefaults(&o.ChannelPrefix, &o.RequestsTimeout, &o.QueueSize, &o.Logger)
 	return &Sharded{
-		clusterBase: clusterBase{
-			bus:      newBus(client, true, o.QueueSize, o.Logger),
-			timeout:  o.RequestsTimeout,
-			logger:   o.Logger,
-			adapters: make(map[string]*clusterNS),
-			mine:     make(map[*parser.Packet]struct{}),
-		},
-		opts: o,
+		clusterBase: newClusterBase(client, true, o.RequestsTimeout, o.QueueSize, o.Logger),
+		opts:        o,
 	}
 }
 
 // Close closes every adapter and stops listening to Redis.
 func (s *Sharded) Close() error {
-	s.mu.Lock()
-	as := make([]*clusterNS, 0, len(s.adapters))
-	for _, a := range s.adapters {
-		as = append(as, a)
-	}
-	s.mu.Unlock()
-	for _, a := range as {
-		_ = a.Close()
-	}
+	closeAll(&s.mu, maps.Values(s.adapters))
 	s.bus.close()
 	return nil
 }
 
 // Factory makes the adapter of namespace ns. It is an [adapter.Factory].
 func (s *Sharded) Factory(ns adapter.Namespace) adapter.Adapter {
-	name := ns.Name()
-	a := &clusterNS{
-		Memory: adapter.NewMemory(ns).(*adapter.Memory),
-		b:      &s.clusterBase,
-		t:      s,
-		ns:     ns,
-		uid:    randomID(8),
-		public: s.opts.ChannelPrefix + "#" + name + "#",
-		p:      newPending(),
-	}
-	a.private = a.public + a.uid + "#"
+	a := s.newNS(ns, s.opts.ChannelPrefix, s)
 	if s.opts.SubscriptionMode != SubscriptionStatic {
 		a.dyn = &dynamicRooms{private: s.opts.SubscriptionMode == SubscriptionDynamicPrivate, count: map[string]int{}}
 	}
-	s.mu.Lock()
-	s.adapters[name] = a
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestsTimeout)
-	defer cancel()
-	if err := s.bus.subscribe(ctx, a.channels(), nil, a.onSharded); err != nil {
-		s.opts.Logger.Warn("redisadapter: subscribing; will retry on reconnection", "nsp", name, "err", err)
-	}
+	s.register(a, a.onSharded)
 	return a
 }
 

@@ -5,16 +5,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seed-e3ad8a97/sio/adapter"
-	"github.com/seed-e3ad8a97/sio/socketio/parser"
 )
 
 // Message types of the cluster protocol (socket.io-adapter's
@@ -82,24 +81,13 @@ func (o *StreamsOptions) withDefaults() StreamsOptions {
 	if c.BlockTime <= 0 {
 		c.BlockTime = time.Second
 	}
-	if c.ChannelPrefix == "" {
-		c.ChannelPrefix = "socket.io"
-	}
 	if c.SessionKeyPrefix == "" {
 		c.SessionKeyPrefix = "sio:session:"
 	}
 	if c.MaxDisconnectionDuration <= 0 {
 		c.MaxDisconnectionDuration = 2 * time.Minute
 	}
-	if c.RequestsTimeout <= 0 {
-		c.RequestsTimeout = 5 * time.Second
-	}
-	if c.QueueSize <= 0 {
-		c.QueueSize = 4096
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
+	commonDefaults(&c.ChannelPrefix, &c.RequestsTimeout, &c.QueueSize, &c.Logger)
 	return c
 }
 
@@ -120,29 +108,6 @@ type Streams struct {
 
 	stop   chan struct{}
 	reader sync.WaitGroup
-}
-
-// clusterBase is what the namespaces of a Streams or a Sharded share.
-type clusterBase struct {
-	bus     *bus
-	timeout time.Duration
-	logger  *slog.Logger
-
-	recovery atomic.Bool // broadcasts carry stream offsets
-
-	mu       sync.Mutex
-	adapters map[string]*clusterNS // by namespace
-	mine     map[*parser.Packet]struct{}
-}
-
-// transport carries the messages of a clusterNS.
-type transport interface {
-	// send publishes a message; ephemeral ones are requests and answers.
-	send(a *clusterNS, typ int, data value, ephemeral bool, done chan error) error
-	// respond answers the node whose uid is to.
-	respond(a *clusterNS, to string, typ int, data value) error
-	// count is the number of nodes.
-	count(ctx context.Context, a *clusterNS) (int, error)
 }
 
 func (s *Streams) send(a *clusterNS, typ int, data value, ephemeral bool, done chan error) error {
@@ -175,16 +140,10 @@ func (s *Streams) count(ctx context.Context, a *clusterNS) (int, error) {
 func NewStreams(client redis.UniversalClient, opts *StreamsOptions) *Streams {
 	o := opts.withDefaults()
 	s := &Streams{
-		clusterBase: clusterBase{
-			bus:      newBus(client, false, o.QueueSize, o.Logger),
-			timeout:  o.RequestsTimeout,
-			logger:   o.Logger,
-			adapters: make(map[string]*clusterNS),
-			mine:     make(map[*parser.Packet]struct{}),
-		},
-		opts:   o,
-		client: client,
-		stop:   make(chan struct{}),
+		clusterBase: newClusterBase(client, false, o.RequestsTimeout, o.QueueSize, o.Logger),
+		opts:        o,
+		client:      client,
+		stop:        make(chan struct{}),
 	}
 	// Start reading after the stream's current last entry.
 	offset := "$"
@@ -203,15 +162,7 @@ func NewStreams(client redis.UniversalClient, opts *StreamsOptions) *Streams {
 
 // Close closes every adapter and stops listening to Redis.
 func (s *Streams) Close() error {
-	s.mu.Lock()
-	as := make([]*clusterNS, 0, len(s.adapters))
-	for _, a := range s.adapters {
-		as = append(as, a)
-	}
-	s.mu.Unlock()
-	for _, a := range as {
-		_ = a.Close()
-	}
+	closeAll(&s.mu, maps.Values(s.adapters))
 	select {
 	case <-s.stop:
 	default:
@@ -333,26 +284,9 @@ func streamFields(msg value) map[string]any {
 
 // Factory makes the adapter of namespace ns. It is an [adapter.Factory].
 func (s *Streams) Factory(ns adapter.Namespace) adapter.Adapter {
-	name := ns.Name()
-	a := &clusterNS{
-		Memory: adapter.NewMemory(ns).(*adapter.Memory),
-		b:      &s.clusterBase,
-		t:      s,
-		s:      s,
-		ns:     ns,
-		uid:    randomID(8),
-		public: s.opts.ChannelPrefix + "#" + name + "#",
-		p:      newPending(),
-	}
-	a.private = a.public + a.uid + "#"
-	s.mu.Lock()
-	s.adapters[name] = a
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestsTimeout)
-	defer cancel()
-	if err := s.bus.subscribe(ctx, a.channels(), nil, a.onPubSub); err != nil {
-		s.opts.Logger.Warn("redisadapter: subscribing; will retry on reconnection", "nsp", name, "err", err)
-	}
+	a := s.newNS(ns, s.opts.ChannelPrefix, s)
+	a.s = s
+	s.register(a, a.onPubSub)
 	return a
 }
 
