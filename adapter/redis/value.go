@@ -203,47 +203,31 @@ func (p *jsonParser) value(depth int) (value, error) {
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':
-		p.i++
 		m := value{k: kMap}
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == '}' {
-			p.i++
-			return m, nil
-		}
-		for {
-			p.ws()
+		err := p.list('}', func() error {
 			if p.i >= len(p.b) || p.b[p.i] != '"' {
-				return value{}, errSyntax
+				return errSyntax
 			}
 			k, err := p.str()
 			if err != nil {
-				return value{}, err
+				return err
 			}
 			p.ws()
 			if p.i >= len(p.b) || p.b[p.i] != ':' {
-				return value{}, errSyntax
+				return errSyntax
 			}
 			p.i++
 			p.ws()
 			x, err := p.value(depth + 1)
 			if err != nil {
-				return value{}, err
+				return err
 			}
 			m.keys = append(m.keys, k)
 			m.vals = append(m.vals, x)
-			p.ws()
-			if p.i >= len(p.b) {
-				return value{}, errSyntax
-			}
-			if p.b[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.b[p.i] != '}' {
-				return value{}, errSyntax
-			}
-			p.i++
-			break
+			return nil
+		})
+		if err != nil {
+			return value{}, err
 		}
 		if p.att != nil && len(m.keys) == 2 && m.get("_placeholder").k == kBool && m.get("_placeholder").b {
 			if n, ok := m.get("num").num(); ok && n >= 0 && n < int64(len(p.att)) && m.get("num").k != kString {
@@ -252,34 +236,19 @@ func (p *jsonParser) value(depth int) (value, error) {
 		}
 		return m, nil
 	case c == '[':
-		p.i++
 		a := value{k: kArray, arr: []value{}}
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == ']' {
-			p.i++
-			return a, nil
-		}
-		for {
-			p.ws()
+		err := p.list(']', func() error {
 			x, err := p.value(depth + 1)
 			if err != nil {
-				return value{}, err
+				return err
 			}
 			a.arr = append(a.arr, x)
-			p.ws()
-			if p.i >= len(p.b) {
-				return value{}, errSyntax
-			}
-			if p.b[p.i] == ',' {
-				p.i++
-				continue
-			}
-			if p.b[p.i] != ']' {
-				return value{}, errSyntax
-			}
-			p.i++
-			return a, nil
+			return nil
+		})
+		if err != nil {
+			return value{}, err
 		}
+		return a, nil
 	case c == '"':
 		s, err := p.str()
 		return vStr(s), err
@@ -293,6 +262,36 @@ func (p *jsonParser) value(depth int) (value, error) {
 		return p.number()
 	}
 	return value{}, errSyntax
+}
+
+// list reads an object or an array from its opening bracket to close,
+// included; elem reads one element.
+func (p *jsonParser) list(close byte, elem func() error) error {
+	p.i++
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == close {
+		p.i++
+		return nil
+	}
+	for {
+		p.ws()
+		if err := elem(); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.b) {
+			return errSyntax
+		}
+		if p.b[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.b[p.i] != close {
+			return errSyntax
+		}
+		p.i++
+		return nil
+	}
 }
 
 func (p *jsonParser) lit(s string) error {
