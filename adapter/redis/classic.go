@@ -191,47 +191,24 @@ func (a *classic) publishBroadcastWithAck(p *parser.Packet, opts adapter.Broadca
 	if err != nil {
 		return err
 	}
-	keep := opts.Flags.Timeout
-	if keep <= 0 {
-		keep = a.c.opts.RequestsTimeout
-	}
-	if err := a.p.addAck(id, &ackRequest{expect: expect, onAck: onAck}, keep); err != nil {
-		return err
-	}
-	if err := a.c.bus.publish(a.requestChannel, msg, nil); err != nil {
-		a.p.dropAck(id)
-		return err
-	}
-	return nil
+	return a.p.sendAcked(id, &ackRequest{expect: expect, onAck: onAck}, opts.Flags.Timeout, a.c.opts.RequestsTimeout,
+		func() error { return a.c.bus.publish(a.requestChannel, msg, nil) })
 }
 
 // FetchSockets implements [adapter.Adapter].
 func (a *classic) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
-	local, _ := a.Memory.FetchSockets(ctx, opts)
-	if opts.Flags.Local {
-		return local, nil
-	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
-	id := randomID(3)
-	msg := vMap("uid", vStr(a.uid), "requestId", vStr(id), "type", vInt(reqRemoteFetch),
-		"opts", optsValue(opts, false))
-	r, err := a.ask(ctx, id, reqRemoteFetch, n-1, nil, msg)
-	if err != nil {
-		return local, err
-	}
-	return append(local, r.sockets...), nil
+	return fetchAll(ctx, a.Memory, opts, a.ServerCount, func(want int) (*request, error) {
+		id := randomID(3)
+		msg := vMap("uid", vStr(a.uid), "requestId", vStr(id), "type", vInt(reqRemoteFetch),
+			"opts", optsValue(opts, false))
+		return a.ask(ctx, id, reqRemoteFetch, want, msg)
+	})
 }
 
 // ask publishes a request (as JSON, or MessagePack when it holds binary)
 // and waits for want answers.
-func (a *classic) ask(ctx context.Context, id string, typ, want int, onReply adapter.AckFunc, msg value) (*request, error) {
-	r := newRequest(typ, want, onReply)
+func (a *classic) ask(ctx context.Context, id string, typ, want int, msg value) (*request, error) {
+	r := newRequest(typ, want, nil)
 	if err := a.p.add(id, r, 0); err != nil {
 		return nil, err
 	}
@@ -299,25 +276,17 @@ func (a *classic) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (int
 		}
 		return 0, a.c.bus.publish(a.requestChannel, encodeRequest(msg), nil)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.c.opts.RequestsTimeout)
-	defer cancel()
-	n, err := a.ServerCount(ctx)
-	if err != nil {
+	n, err := otherNodes(a.ServerCount, a.c.opts.RequestsTimeout)
+	if n == 0 || err != nil {
 		return 0, err
-	}
-	if n-1 <= 0 {
-		return 0, nil
 	}
 	id := randomID(3)
 	msg.set("requestId", vStr(id))
-	if err := a.p.add(id, newRequest(reqServerSideEmit, n-1, onReply), a.c.opts.RequestsTimeout); err != nil {
+	if err := a.p.send(id, newRequest(reqServerSideEmit, n, onReply), a.c.opts.RequestsTimeout,
+		func() error { return a.c.bus.publish(a.requestChannel, encodeRequest(msg), nil) }); err != nil {
 		return 0, err
 	}
-	if err := a.c.bus.publish(a.requestChannel, encodeRequest(msg), nil); err != nil {
-		a.p.drop(id)
-		return 0, err
-	}
-	return n - 1, nil
+	return n, nil
 }
 
 // ServerCount implements [adapter.Adapter]: the subscribers of the

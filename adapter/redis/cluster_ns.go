@@ -119,39 +119,16 @@ func (a *clusterNS) publishWithAck(p *parser.Packet, opts adapter.BroadcastOptio
 	}
 	id := randomID(8)
 	data.set("requestId", vStr(id))
-	keep := opts.Flags.Timeout
-	if keep <= 0 {
-		keep = a.b.timeout
-	}
-	if err := a.p.addAck(id, &ackRequest{expect: expect, onAck: onAck}, keep); err != nil {
-		return err
-	}
-	if err := a.publish(msgBroadcast, data, nil); err != nil {
-		a.p.dropAck(id)
-		return err
-	}
-	return nil
+	return a.p.sendAcked(id, &ackRequest{expect: expect, onAck: onAck}, opts.Flags.Timeout, a.b.timeout,
+		func() error { return a.publish(msgBroadcast, data, nil) })
 }
 
 // FetchSockets implements [adapter.Adapter].
 func (a *clusterNS) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
-	local, _ := a.Memory.FetchSockets(ctx, opts)
-	if opts.Flags.Local {
-		return local, nil
-	}
-	n, err := a.ServerCount(ctx)
-	if err != nil {
-		return local, err
-	}
-	if n <= 1 {
-		return local, nil
-	}
-	id := randomID(8)
-	r, err := a.ask(ctx, id, msgFetchSockets, n-1, vMap("opts", optsValue(opts, true), "requestId", vStr(id)))
-	if err != nil {
-		return local, err
-	}
-	return append(local, r.sockets...), nil
+	return fetchAll(ctx, a.Memory, opts, a.ServerCount, func(want int) (*request, error) {
+		id := randomID(8)
+		return a.ask(ctx, id, msgFetchSockets, want, vMap("opts", optsValue(opts, true), "requestId", vStr(id)))
+	})
 }
 
 func (a *clusterNS) ask(ctx context.Context, id string, typ, want int, data value) (*request, error) {
@@ -218,24 +195,16 @@ func (a *clusterNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (i
 		}
 		return 0, a.publish(msgServerSideEmit, vMap("packet", data), nil)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.b.timeout)
-	defer cancel()
-	n, err := a.ServerCount(ctx)
-	if err != nil {
+	n, err := otherNodes(a.ServerCount, a.b.timeout)
+	if n == 0 || err != nil {
 		return 0, err
-	}
-	if n-1 <= 0 {
-		return 0, nil
 	}
 	id := randomID(8)
-	if err := a.p.add(id, newRequest(msgServerSideEmit, n-1, onReply), a.b.timeout); err != nil {
+	if err := a.p.send(id, newRequest(msgServerSideEmit, n, onReply), a.b.timeout,
+		func() error { return a.publish(msgServerSideEmit, vMap("requestId", vStr(id), "packet", data), nil) }); err != nil {
 		return 0, err
 	}
-	if err := a.publish(msgServerSideEmit, vMap("requestId", vStr(id), "packet", data), nil); err != nil {
-		a.p.drop(id)
-		return 0, err
-	}
-	return n - 1, nil
+	return n, nil
 }
 
 // ServerCount implements [adapter.Adapter]: the subscribers of the

@@ -171,3 +171,32 @@ func (p *pending) close() bool {
 	}
 	return true
 }
+
+// send registers request r under id, for callers that do not wait for
+// it (forgotten after keep), and sends it with send.
+func (p *pending) send(id string, r *request, keep time.Duration, send func() error) error {
+	if err := p.add(id, r, keep); err != nil {
+		return err
+	}
+	if err := send(); err != nil {
+		p.drop(id)
+		return err
+	}
+	return nil
+}
+
+// sendAcked registers the acks of broadcast id for keep, or def without
+// one, and sends the broadcast with send.
+func (p *pending) sendAcked(id string, ar *ackRequest, keep, def time.Duration, send func() error) error {
+	if keep <= 0 {
+		keep = def
+	}
+	if err := p.addAck(id, ar, keep); err != nil {
+		return err
+	}
+	if err := send(); err != nil {
+		p.dropAck(id)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package redisadapter
+
+import (
+	"context"
+	"time"
+
+	"github.com/seed-e3ad8a97/sio/adapter"
+)
+
+// fetchAll is FetchSockets for both protocols: the local sockets, and,
+// unless opts keep to this node or it is alone, those that ask gets from
+// the want other nodes.
+func fetchAll(ctx context.Context, m *adapter.Memory, opts adapter.BroadcastOptions,
+	count func(context.Context) (int, error), ask func(want int) (*request, error)) ([]adapter.SocketInfo, error) {
+	local, _ := m.FetchSockets(ctx, opts)
+	if opts.Flags.Local {
+		return local, nil
+	}
+	n, err := count(ctx)
+	if err != nil {
+		return local, err
+	}
+	if n <= 1 {
+		return local, nil
+	}
+	r, err := ask(n - 1)
+	if err != nil {
+		return local, err
+	}
+	return append(local, r.sockets...), nil
+}
+
+// otherNodes is how many nodes besides this one count finds within
+// timeout.
+func otherNodes(count func(context.Context) (int, error), timeout time.Duration) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	n, err := count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return max(n-1, 0), nil
+}
