@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/seed-e3ad8a97/sio/socketio"
@@ -28,16 +27,16 @@ const (
 )
 
 // chat is the tutorial's server side, steps 3 to 8.
+//
+// "Store a message, then broadcast it" and "send a connecting client what
+// it missed, then let it receive broadcasts" each run under the database's
+// write lock (see store), which orders them in this process and across the
+// workers of a cluster: every message reaches a client either in its
+// catch-up (stored before) or live (stored after).
 type chat struct {
 	io    *socketio.Server
 	store *store
 	log   *slog.Logger
-
-	// mu orders "store a message, then broadcast it" against "send a
-	// connecting client what it missed, then let it receive broadcasts",
-	// so that every message reaches a client exactly once: either in its
-	// catch-up (stored before) or live (stored after).
-	mu sync.Mutex
 }
 
 // onConnection runs for every socket that connects.
@@ -70,15 +69,15 @@ func (c *chat) catchUp(s *socketio.Socket) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	err := c.store.since(ctx, auth.ServerOffset, maxCatchUp, func(m message) error {
+	err := c.store.catchUp(ctx, auth.ServerOffset, maxCatchUp, func(m message) error {
 		return s.Emit("chat message", m.Content, m.ID)
-	})
+	}, func() { s.Join(room) })
 	if err != nil {
+		// The page misses some history (a reload fetches it), but gets
+		// the new messages.
 		c.log.Error("sending missed messages", "id", s.ID(), "err", err)
+		s.Join(room)
 	}
-	s.Join(room)
 }
 
 // onMessage handles "chat message" (content, clientOffset, ack).
@@ -92,15 +91,14 @@ func (c *chat) onMessage(e *socketio.Event) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	c.mu.Lock()
-	id, err := c.store.insert(ctx, msg, clientOffset)
-	if err == nil {
-		// Step 5: to everyone, the sender included, with the offset.
+	_, err := c.store.add(ctx, msg, clientOffset, func(id int64) {
+		// Step 5: to everyone, the sender included, with the offset. With
+		// -redis, the other workers' clients too: the broadcast is in the
+		// Redis stream before the message is committed.
 		if err := c.io.To(room).Emit("chat message", msg, id); err != nil {
 			c.log.Error("broadcasting a message", "id", e.Socket().ID(), "err", err)
 		}
-	}
-	c.mu.Unlock()
+	})
 
 	switch {
 	case errors.Is(err, errDuplicate):

@@ -155,10 +155,11 @@ func buildChat(t *testing.T) string {
 	return bin
 }
 
-// chatProcess is a running chat server.
+// chatProcess is a running chat server, or the parent of its workers.
 type chatProcess struct {
 	cmd    *exec.Cmd
-	addr   string
+	addr   string   // where it listens (the first worker's address with -workers)
+	addrs  []string // with -workers, every worker's, by worker number
 	mu     sync.Mutex
 	stderr bytes.Buffer
 	done   chan struct{}
@@ -182,18 +183,29 @@ func (p *chatProcess) log() string {
 // listens.
 func startChat(t *testing.T, bin, addr, db string) *chatProcess {
 	t.Helper()
+	p, err := startProcess(t, bin, 1, "-addr", addr, "-db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startProcess runs the chat with args and waits until n servers say they
+// listen ("listening on http://HOST:PORT", each worker once).
+func startProcess(t *testing.T, bin string, n int, args ...string) (*chatProcess, error) {
+	t.Helper()
 	p := &chatProcess{done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "-addr", addr, "-db", db)
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Dir = t.TempDir()
 	p.cmd.Stderr = p
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	ready := make(chan string, 1)
+	ready := make(chan string, n)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -207,16 +219,22 @@ func startChat(t *testing.T, bin, addr, db string) *chatProcess {
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
-	select {
-	case p.addr = <-ready:
-	case <-p.done:
-		t.Fatalf("the chat exited before listening: %v\n%s", p.err, p.log())
-	case <-time.After(startTimeout):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Fatalf("the chat did not say it listens within %v\n%s", startTimeout, p.log())
+	timeout := time.After(startTimeout)
+	for len(p.addrs) < n {
+		select {
+		case a := <-ready:
+			p.addrs = append(p.addrs, a)
+		case <-p.done:
+			return nil, fmt.Errorf("the chat exited before listening: %v\n%s", p.err, p.log())
+		case <-timeout:
+			_ = p.cmd.Process.Kill()
+			<-p.done
+			return nil, fmt.Errorf("the chat did not say it listens within %v\n%s", startTimeout, p.log())
+		}
 	}
-	return p
+	slices.SortFunc(p.addrs, func(a, b string) int { return comparePorts(a, b) })
+	p.addr = p.addrs[0]
+	return p, nil
 }
 
 // stop ends the server with SIGTERM and checks that it shut down cleanly
