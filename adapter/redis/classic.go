@@ -129,15 +129,25 @@ func (a *classic) Broadcast(p *parser.Packet, opts adapter.BroadcastOptions) err
 	return err
 }
 
-func (a *classic) publishBroadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
+// packetValue is p as the broadcasts of the classic protocol carry it,
+// unless Redis is known to be unreachable.
+func (a *classic) packetValue(p *parser.Packet) (value, error) {
 	if err := a.c.bus.err(); err != nil {
-		return err
+		return value{}, err
 	}
 	pv, err := packetValue(p)
 	if err != nil {
-		return err
+		return value{}, err
 	}
 	pv.set("nsp", vStr(a.ns.Name()))
+	return pv, nil
+}
+
+func (a *classic) publishBroadcast(p *parser.Packet, opts adapter.BroadcastOptions) error {
+	pv, err := a.packetValue(p)
+	if err != nil {
+		return err
+	}
 	msg, err := encodeMsgpack(vArr(vStr(a.uid), pv, optsValue(opts, true)))
 	if err != nil {
 		return err
@@ -177,14 +187,10 @@ func (a *classic) BroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOptio
 }
 
 func (a *classic) publishBroadcastWithAck(p *parser.Packet, opts adapter.BroadcastOptions, expect func(int), onAck adapter.AckFunc) error {
-	if err := a.c.bus.err(); err != nil {
-		return err
-	}
-	pv, err := packetValue(p)
+	pv, err := a.packetValue(p)
 	if err != nil {
 		return err
 	}
-	pv.set("nsp", vStr(a.ns.Name()))
 	id := randomID(3)
 	msg, err := encodeMsgpack(vMap("uid", vStr(a.uid), "requestId", vStr(id), "type", vInt(reqBroadcast),
 		"packet", pv, "opts", optsValue(opts, true)))
@@ -430,27 +436,13 @@ func (a *classic) remoteCommand(typ int64, req value) {
 }
 
 func (a *classic) onServerSideEmit(req value) {
-	data := req.get("data")
-	if data.k != kArray || len(data.arr) == 0 {
-		return
-	}
-	p := eventPacket(a.ns.Name(), data)
-	var reply func(*parser.Packet)
-	if req.has("requestId") {
-		rid := req.get("requestId")
-		p.HasID = true
-		var once sync.Once
-		reply = func(r *parser.Packet) {
-			once.Do(func() {
-				// Node answers server-side emits on the shared channel.
-				resp := encodeRequest(vMap("type", vInt(reqServerSideEmit), "requestId", rid, "data", firstArg(r)))
-				if err := a.c.bus.publish(a.responseChannel, resp, nil); err != nil {
-					a.c.opts.Logger.Warn("redisadapter: cannot answer a server-side emit", "err", err)
-				}
-			})
+	receiveEmit(a.c.bus, a.ns, req.get("data"), req, func(rid, reply value) {
+		// Node answers server-side emits on the shared channel.
+		resp := encodeRequest(vMap("type", vInt(reqServerSideEmit), "requestId", rid, "data", reply))
+		if err := a.c.bus.publish(a.responseChannel, resp, nil); err != nil {
+			a.c.opts.Logger.Warn("redisadapter: cannot answer a server-side emit", "err", err)
 		}
-	}
-	a.c.bus.goAsync(func() { a.ns.Receive(p, reply) })
+	})
 }
 
 // onResponse handles an answer to a request of some node.
@@ -462,13 +454,7 @@ func (a *classic) onResponse(payload []byte) {
 	rid := resp.get("requestId").str()
 	if ar := a.p.ack(rid); ar != nil {
 		typ, _ := resp.get("type").num()
-		switch typ {
-		case reqBroadcastClientCount:
-			n, _ := resp.get("clientCount").num()
-			ar.expect(int(n))
-		case reqBroadcastAck:
-			ar.onAck(resp.get("sid").str(), ackPacket(a.ns.Name(), resp.get("packet")))
-		}
+		ar.answer(a.ns.Name(), typ == reqBroadcastClientCount, typ == reqBroadcastAck, resp)
 		return
 	}
 	r := a.p.request(rid)

@@ -3,7 +3,6 @@ package redisadapter
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/seed-e3ad8a97/sio/adapter"
@@ -311,35 +310,15 @@ func (a *clusterNS) onMessage(msg value, offset string) {
 }
 
 func (a *clusterNS) onServerSideEmit(from string, data value) {
-	args := data.get("packet")
-	if args.k != kArray || len(args.arr) == 0 {
-		return
-	}
-	p := eventPacket(a.ns.Name(), args)
-	var reply func(*parser.Packet)
-	if data.has("requestId") {
-		rid := data.get("requestId")
-		p.HasID = true
-		var once sync.Once
-		reply = func(r *parser.Packet) {
-			once.Do(func() {
-				a.respond(from, msgServerSideEmitResponse, vMap("requestId", rid, "packet", firstArg(r)))
-			})
-		}
-	}
-	a.b.bus.goAsync(func() { a.ns.Receive(p, reply) })
+	receiveEmit(a.b.bus, a.ns, data.get("packet"), data, func(rid, reply value) {
+		a.respond(from, msgServerSideEmitResponse, vMap("requestId", rid, "packet", reply))
+	})
 }
 
 func (a *clusterNS) onResponse(typ int64, data value) {
 	rid := data.get("requestId").str()
 	if ar := a.p.ack(rid); ar != nil {
-		switch typ {
-		case msgBroadcastClientCount:
-			n, _ := data.get("clientCount").num()
-			ar.expect(int(n))
-		case msgBroadcastAck:
-			ar.onAck(data.get("sid").str(), ackPacket(a.ns.Name(), data.get("packet")))
-		}
+		ar.answer(a.ns.Name(), typ == msgBroadcastClientCount, typ == msgBroadcastAck, data)
 		return
 	}
 	r := a.p.request(rid)

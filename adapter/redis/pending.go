@@ -39,6 +39,18 @@ type ackRequest struct {
 	timer  *time.Timer
 }
 
+// answer hands msg, an answer to the broadcast, to its callbacks: as a
+// client count or as a client's ack.
+func (ar *ackRequest) answer(nsp string, count, ack bool, msg value) {
+	switch {
+	case count:
+		n, _ := msg.get("clientCount").num()
+		ar.expect(int(n))
+	case ack:
+		ar.onAck(msg.get("sid").str(), ackPacket(nsp, msg.get("packet")))
+	}
+}
+
 func newPending() *pending {
 	return &pending{requests: make(map[string]*request), acks: make(map[string]*ackRequest)}
 }

@@ -2,9 +2,11 @@ package redisadapter
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/seed-e3ad8a97/sio/adapter"
+	"github.com/seed-e3ad8a97/sio/socketio/parser"
 )
 
 // fetchAll is FetchSockets for both protocols: the local sockets, and,
@@ -40,4 +42,24 @@ func otherNodes(count func(context.Context) (int, error), timeout time.Duration)
 		return 0, err
 	}
 	return max(n-1, 0), nil
+}
+
+// receiveEmit hands a server-side emit of another node, with arguments
+// args, to namespace ns. When msg has a requestId, the first reply goes
+// back through answer.
+func receiveEmit(b *bus, ns adapter.Namespace, args, msg value, answer func(rid, reply value)) {
+	if args.k != kArray || len(args.arr) == 0 {
+		return
+	}
+	p := eventPacket(ns.Name(), args)
+	var reply func(*parser.Packet)
+	if msg.has("requestId") {
+		rid := msg.get("requestId")
+		p.HasID = true
+		var once sync.Once
+		reply = func(r *parser.Packet) {
+			once.Do(func() { answer(rid, firstArg(r)) })
+		}
+	}
+	b.goAsync(func() { ns.Receive(p, reply) })
 }
