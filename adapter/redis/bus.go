@@ -209,7 +209,7 @@ func (b *bus) unsubscribe(ctx context.Context, channels, patterns []string) {
 func (b *bus) read() {
 	defer b.wg.Done()
 	ctx := context.Background()
-	backoff := 20 * time.Millisecond
+	var wait backoff
 	for !b.closed.Load() {
 		timeout := 30 * time.Second
 		if b.down.Load() != nil {
@@ -229,15 +229,12 @@ func (b *bus) read() {
 				continue
 			}
 			b.markDown(err)
-			select {
-			case <-b.done:
+			if !wait.sleep(b.done) {
 				return
-			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, time.Second)
 			continue
 		}
-		backoff = 20 * time.Millisecond
+		wait.reset()
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			b.markUp()

@@ -298,11 +298,7 @@ func (a *classic) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (int
 // ServerCount implements [adapter.Adapter]: the subscribers of the
 // namespace's request channel.
 func (a *classic) ServerCount(ctx context.Context) (int, error) {
-	n, err := a.c.bus.numSub(ctx, a.requestChannel)
-	if err != nil {
-		return 1, err
-	}
-	return max(n, 1), nil
+	return atLeastOne(a.c.bus.numSub(ctx, a.requestChannel))
 }
 
 // Close implements [adapter.Adapter].

@@ -209,11 +209,7 @@ func (a *clusterNS) ServerSideEmit(p *parser.Packet, onReply adapter.AckFunc) (i
 // ServerCount implements [adapter.Adapter]: the subscribers of the
 // namespace's public channel.
 func (a *clusterNS) ServerCount(ctx context.Context) (int, error) {
-	n, err := a.t.count(ctx, a)
-	if err != nil {
-		return 1, err
-	}
-	return max(n, 1), nil
+	return atLeastOne(a.t.count(ctx, a))
 }
 
 // Close implements [adapter.Adapter].

@@ -63,3 +63,12 @@ func receiveEmit(b *bus, ns adapter.Namespace, args, msg value, answer func(rid,
 	}
 	b.goAsync(func() { ns.Receive(p, reply) })
 }
+
+// atLeastOne is a server count: this node counts even when Redis does
+// not answer.
+func atLeastOne(n int, err error) (int, error) {
+	if err != nil {
+		return 1, err
+	}
+	return max(n, 1), nil
+}

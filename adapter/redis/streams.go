@@ -175,7 +175,7 @@ func (s *Streams) Close() error {
 
 func (s *Streams) read(offset string) {
 	defer s.reader.Done()
-	backoff := 20 * time.Millisecond
+	var wait backoff
 	for {
 		select {
 		case <-s.stop:
@@ -194,15 +194,12 @@ func (s *Streams) read(offset string) {
 		}
 		if err != nil {
 			s.bus.markDown(err)
-			select {
-			case <-s.stop:
+			if !wait.sleep(s.stop) {
 				return
-			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, time.Second)
 			continue
 		}
-		backoff = 20 * time.Millisecond
+		wait.reset()
 		for _, st := range res {
 			for _, m := range st.Messages {
 				offset = m.ID
