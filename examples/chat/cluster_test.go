@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -167,15 +168,17 @@ func startCluster(t *testing.T, bin string, args ...string) *chatProcess {
 }
 
 // freePortPair returns a port p of the loopback such that p and p+1 are
-// both free.
+// both free. It looks below the ephemeral range (32768 and up on Linux),
+// where the kernel takes the local ports of outgoing connections (even
+// ones, mostly), so that the port after a free one is often taken there.
 func freePortPair(t *testing.T) int {
 	t.Helper()
-	for range 100 {
-		first, err := net.Listen("tcp", "127.0.0.1:0")
+	for range 200 {
+		p := 20000 + rand.IntN(12000)
+		first, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		p := first.Addr().(*net.TCPAddr).Port
 		second, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+1))
 		first.Close()
 		if err == nil {
@@ -183,7 +186,7 @@ func freePortPair(t *testing.T) int {
 			return p
 		}
 	}
-	t.Fatal("no two consecutive free ports on 127.0.0.1")
+	t.Fatal("no two consecutive free ports on 127.0.0.1 from 20000 to 32000")
 	return 0
 }
 
@@ -308,6 +311,152 @@ func waitForKey(c *redis.Client, key string) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("not in Redis after 10s (last error %v)", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWorkers checks the supervision of -workers: a worker that dies is
+// restarted on its port; a worker that cannot start stops them all, with
+// the reason; and workers whose parent is killed stop by themselves.
+func TestWorkers(t *testing.T) {
+	redisURL := testRedis(t)
+	key := fmt.Sprintf("sio-chat-test-%d-%d", os.Getpid(), time.Now().UnixNano())
+	bin := buildChat(t)
+	if _, err := loadClientBundle([]string{"."}); err != nil {
+		t.Fatal(err) // the workers need it: npm ci
+	}
+	db := filepath.Join(t.TempDir(), "chat.db")
+	args := []string{"-db", db, "-redis", redisURL, "-redis-key", key, "-workers", "2"}
+
+	t.Run("a worker that dies is restarted", func(t *testing.T) {
+		cl := startCluster(t, bin, args...)
+		defer func() { cl.stop(t) }()
+		pids := workerPIDs(t, cl, 2)
+		time.Sleep(minUptime) // a worker dying sooner stops everything
+		kill(t, pids[1])
+		pids = workerPIDs(t, cl, 3) // the third start
+		if !strings.Contains(cl.log(), `msg="worker exited; restarting it" worker=1`) {
+			t.Errorf("no restart logged:\n%s", cl.log())
+		}
+		waitListening(t, cl.addrs[1])
+		cl.stop(t)
+		if n := strings.Count(cl.log(), `msg="shutting down"`); n != 2 {
+			t.Errorf("%d workers shut down gracefully, want 2:\n%s", n, cl.log())
+		}
+	})
+
+	t.Run("a worker that cannot start stops them all", func(t *testing.T) {
+		var base int
+		var busy net.Listener
+		for busy == nil {
+			base = freePortPair(t)
+			busy, _ = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+1)) // nil if taken meanwhile
+		}
+		defer busy.Close()
+		p, err := startProcess(t, bin, 1, append(args, "-addr", "127.0.0.1:"+strconv.Itoa(base))...)
+		if err != nil {
+			// Worker 1 may fail before worker 0 says it listens.
+			if !strings.Contains(err.Error(), "worker 1") || !strings.Contains(err.Error(), "address already in use") {
+				t.Fatalf("the error does not name worker 1 and the busy port: %v", err)
+			}
+			return
+		}
+		select {
+		case <-p.done:
+		case <-time.After(stopTimeout):
+			t.Fatalf("the chat did not stop after worker 1 failed:\n%s", p.log())
+		}
+		if p.err == nil || !strings.Contains(p.log(), "worker 1") || !strings.Contains(p.log(), "address already in use") {
+			t.Errorf("exit %v; the log does not name worker 1 and the busy port:\n%s", p.err, p.log())
+		}
+		if !strings.Contains(p.log(), `msg="shutting down" worker=0`) {
+			t.Errorf("worker 0 was not stopped:\n%s", p.log())
+		}
+	})
+
+	t.Run("workers stop when their parent is killed", func(t *testing.T) {
+		cl := startCluster(t, bin, args...)
+		pids := workerPIDs(t, cl, 2)
+		if err := cl.cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-cl.done: // its output ends with its workers' (they share it)
+		case <-time.After(stopTimeout):
+			for _, pid := range pids {
+				if proc, err := os.FindProcess(pid); err == nil {
+					_ = proc.Kill()
+				}
+			}
+			t.Fatalf("the workers (pids %v) still ran %v after their parent was killed", pids, stopTimeout)
+		}
+		cl.err = nil // killed on purpose
+		for _, addr := range cl.addrs {
+			deadline := time.Now().Add(stopTimeout)
+			for {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					break // no longer listening
+				}
+				c.Close()
+				if time.Now().After(deadline) {
+					t.Fatalf("a worker (pids %v) still listens on %s after its parent was killed", pids, addr)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	})
+}
+
+var workerStartedRE = regexp.MustCompile(`msg="worker started" worker=(\d+) pid=(\d+)`)
+
+// workerPIDs waits until the parent logged n worker starts, and returns
+// the pid of each worker's latest.
+func workerPIDs(t *testing.T, p *chatProcess, n int) map[int]int {
+	t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		m := workerStartedRE.FindAllStringSubmatch(p.log(), -1)
+		if len(m) >= n {
+			pids := make(map[int]int)
+			for _, s := range m {
+				w, _ := strconv.Atoi(s[1])
+				pids[w], _ = strconv.Atoi(s[2])
+			}
+			return pids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d worker starts logged, want %d:\n%s", len(m), n, p.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// kill kills a worker of the test's chat.
+func kill(t *testing.T, pid int) {
+	t.Helper()
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Kill(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitListening waits until addr accepts connections.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
