@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -161,7 +162,7 @@ func (a *clusterNS) AddAll(id string, rooms ...string) {
 	a.Memory.AddAll(id, rooms...)
 	var created []string
 	for _, r := range rooms {
-		if !a.dyn.wanted(r) || contains(had, r) {
+		if !a.dyn.wanted(r) || slices.Contains(had, r) {
 			continue
 		}
 		had = append(had, r)
@@ -185,7 +186,7 @@ func (a *clusterNS) Del(id, room string) {
 		return
 	}
 	a.dyn.mu.Lock()
-	in := contains(a.Memory.Rooms(id), room)
+	in := slices.Contains(a.Memory.Rooms(id), room)
 	a.Memory.Del(id, room)
 	var gone []string
 	if in {
@@ -232,13 +233,4 @@ func (a *clusterNS) dropChannels(chs []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	a.b.bus.unsubscribe(ctx, chs, nil)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

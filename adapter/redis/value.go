@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -94,14 +95,7 @@ func (v value) get(key string) value {
 	return value{}
 }
 
-func (v value) has(key string) bool {
-	for _, k := range v.keys {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
+func (v value) has(key string) bool { return slices.Contains(v.keys, key) }
 
 func (v value) str() string {
 	switch v.k {
