@@ -85,32 +85,6 @@ func (p *pending) drop(id string) {
 	p.mu.Unlock()
 }
 
-// addAck registers the acks of broadcast id, forgotten after keep.
-func (p *pending) addAck(id string, ar *ackRequest, keep time.Duration) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	p.acks[id] = ar
-	ar.timer = time.AfterFunc(keep, func() {
-		p.mu.Lock()
-		delete(p.acks, id)
-		p.mu.Unlock()
-	})
-	return nil
-}
-
-// dropAck forgets the acks of broadcast id.
-func (p *pending) dropAck(id string) {
-	p.mu.Lock()
-	if ar := p.acks[id]; ar != nil {
-		ar.timer.Stop()
-	}
-	delete(p.acks, id)
-	p.mu.Unlock()
-}
-
 // ack is the ack request id, or nil.
 func (p *pending) ack(id string) *ackRequest {
 	p.mu.Lock()
@@ -203,11 +177,22 @@ func (p *pending) sendAcked(id string, ar *ackRequest, keep, def time.Duration, 
 	if keep <= 0 {
 		keep = def
 	}
-	if err := p.addAck(id, ar, keep); err != nil {
-		return err
+	forget := func() {
+		p.mu.Lock()
+		delete(p.acks, id)
+		p.mu.Unlock()
 	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	p.acks[id] = ar
+	ar.timer = time.AfterFunc(keep, forget)
+	p.mu.Unlock()
 	if err := send(); err != nil {
-		p.dropAck(id)
+		ar.timer.Stop()
+		forget()
 		return err
 	}
 	return nil
