@@ -29,7 +29,9 @@ func ExampleNewServer() {
 
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", srv)
-	ts := httptest.NewServer(mux) // in production: http.ListenAndServe(":3000", mux)
+	// In production: an http.Server with ReadHeaderTimeout, IdleTimeout
+	// and MaxHeaderBytes set (see the README).
+	ts := httptest.NewServer(mux)
 	defer ts.Close()
 	defer srv.Close()
 

@@ -102,7 +102,7 @@ func ExampleNewServer() {
 
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
-	ts := httptest.NewServer(mux) // or http.ListenAndServe(":3000", mux)
+	ts := httptest.NewServer(mux) // in production: an http.Server with timeouts, see Server.Shutdown
 	defer ts.Close()
 	defer io.Close()
 
@@ -326,7 +326,13 @@ func ExampleServer_Shutdown() {
 	io := socketio.NewServer(nil)
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
-	srv := &http.Server{Addr: ":3000", Handler: mux}
+	srv := &http.Server{
+		Addr:              ":3000",
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second, // drops slow-header clients
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
 	go func() {
 		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 			log.Fatal(err)
