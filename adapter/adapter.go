@@ -23,6 +23,7 @@ package adapter
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/seed-e3ad8a97/sio/socketio/parser"
@@ -50,6 +51,25 @@ type BroadcastOptions struct {
 	Rooms  []string
 	Except []string
 	Flags  Flags
+}
+
+// Selects reports whether o selects a socket that is in rooms: one of them
+// is targeted (or none are named) and none is excluded.
+func (o BroadcastOptions) Selects(rooms []string) bool {
+	for _, r := range rooms {
+		if slices.Contains(o.Except, r) {
+			return false
+		}
+	}
+	if len(o.Rooms) == 0 {
+		return true
+	}
+	for _, r := range rooms {
+		if slices.Contains(o.Rooms, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // AckFunc receives the answer of one socket (or one server, for server-side

@@ -134,3 +134,25 @@ func BenchmarkMemorySelect(b *testing.B) {
 		sel = m.Select(opts, sel[:0])
 	}
 }
+
+// Selects is the rule a broadcast's options apply to one socket's rooms:
+// recovery stores use it to pick the packets a session missed.
+func TestBroadcastOptions_Selects(t *testing.T) {
+	cases := []struct {
+		opts  adapter.BroadcastOptions
+		rooms []string
+		want  bool
+	}{
+		{adapter.BroadcastOptions{}, []string{"s1"}, true},
+		{adapter.BroadcastOptions{Rooms: []string{"a"}}, []string{"s1", "a"}, true},
+		{adapter.BroadcastOptions{Rooms: []string{"a"}}, []string{"s1", "b"}, false},
+		{adapter.BroadcastOptions{Except: []string{"b"}}, []string{"s1", "b"}, false},
+		{adapter.BroadcastOptions{Rooms: []string{"a"}, Except: []string{"b"}}, []string{"a", "b"}, false},
+		{adapter.BroadcastOptions{Rooms: []string{"a", "b"}}, []string{"b"}, true},
+	}
+	for _, c := range cases {
+		if got := c.opts.Selects(c.rooms); got != c.want {
+			t.Errorf("%+v.Selects(%v) = %v, want %v", c.opts, c.rooms, got, c.want)
+		}
+	}
+}

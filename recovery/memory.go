@@ -213,7 +213,7 @@ func (m *Memory) Restore(nsp, pid, offset string) (*adapter.Session, error) {
 	m.drop(k)
 	s := k.s
 	for _, e := range m.packets[i+1:] {
-		if e.p.Namespace == nsp && includes(s.Rooms, e.rooms, e.except) {
+		if e.p.Namespace == nsp && (adapter.BroadcastOptions{Rooms: e.rooms, Except: e.except}).Selects(s.Rooms) {
 			s.Missed = append(s.Missed, e.p)
 		}
 	}
@@ -229,25 +229,6 @@ func (m *Memory) parseOffset(offset string) (uint64, bool) {
 	}
 	seq, err := strconv.ParseUint(offset[i+1:], 36, 64)
 	return seq, err == nil
-}
-
-// includes reports whether a socket in rooms got a packet sent to
-// targets (all when empty) except those in except.
-func includes(rooms, targets, except []string) bool {
-	for _, r := range rooms {
-		if slices.Contains(except, r) {
-			return false
-		}
-	}
-	if len(targets) == 0 {
-		return true
-	}
-	for _, r := range rooms {
-		if slices.Contains(targets, r) {
-			return true
-		}
-	}
-	return false
 }
 
 // prune forgets what is older than the maximum disconnection duration;

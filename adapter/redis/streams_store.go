@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
@@ -137,7 +136,7 @@ func (st streamStore) Restore(nsp, pid, offset string) (*adapter.Session, error)
 			}
 			data := msg.get("data")
 			opts := valueOpts(data.get("opts"))
-			if opts.Flags.Volatile || data.has("requestId") || !includes(sess.Rooms, opts.Rooms, opts.Except) {
+			if opts.Flags.Volatile || data.has("requestId") || !opts.Selects(sess.Rooms) {
 				continue
 			}
 			p := valuePacket(data.get("packet"), nsp)
@@ -148,23 +147,4 @@ func (st streamStore) Restore(nsp, pid, offset string) (*adapter.Session, error)
 		}
 	}
 	return sess, nil
-}
-
-// includes reports whether a socket in rooms got a packet sent to
-// targets (all when empty) except those in except.
-func includes(rooms, targets, except []string) bool {
-	for _, r := range rooms {
-		if slices.Contains(except, r) {
-			return false
-		}
-	}
-	if len(targets) == 0 {
-		return true
-	}
-	for _, r := range rooms {
-		if slices.Contains(targets, r) {
-			return true
-		}
-	}
-	return false
 }
