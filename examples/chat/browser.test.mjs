@@ -9,39 +9,16 @@
 // stdin. At the end it writes "history <JSON array>": every message, in
 // order, that the database must hold.
 import assert from 'node:assert/strict';
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { WAIT, control, release, step, launch, openPage as open, waitConnected, messagesOf, expectMessages } from './testdata/browser.mjs';
 
 const url = process.env.CHAT_URL;
 const screenshot = process.env.CHAT_SCREENSHOT;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!url || !screenshot) {
   console.error('CHAT_URL and CHAT_SCREENSHOT must be set (run `go test` in examples/chat)');
   process.exit(2);
 }
-const WAIT = 15_000; // for anything the test waits for
-
-const lines = createInterface({ input: process.stdin });
-const stdin = lines[Symbol.asyncIterator]();
-
-// control asks the Go test to stop or start the server, and waits until it is done.
-async function control(what) {
-  console.log(`ctl ${what}`);
-  const { value, done } = await stdin.next();
-  assert.ok(!done && value === 'ok', `the Go test did not confirm "${what}" (got ${JSON.stringify(value)})`);
-}
-
-function step(what) {
-  console.log(`step: ${what}`);
-}
-
-const browser = await chromium.launch({
-  executablePath,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launch();
+const openPage = (name) => open(browser, name, url);
 
 // Every message sent, in the order the server stored them.
 const history = [];
@@ -133,25 +110,7 @@ try {
   console.log('browser test passed');
 } finally {
   await browser.close();
-  lines.close();
-  process.stdin.destroy(); // else node waits for stdin to end
-}
-
-async function openPage(name) {
-  const context = await browser.newContext({ viewport: { width: 720, height: 540 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`page ${name}: error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') console.log(`page ${name}: ${msg.type()}: ${msg.text()}`);
-  });
-  page.setDefaultTimeout(WAIT);
-  await page.goto(url);
-  await waitConnected(page);
-  return page;
-}
-
-function waitConnected(page) {
-  return page.waitForFunction(() => typeof socket !== 'undefined' && socket.connected, null, { timeout: WAIT });
+  release();
 }
 
 // send types text on page and submits it, and waits until every page of
@@ -164,23 +123,3 @@ async function send(page, text, seenBy) {
   for (const p of seenBy ?? [page]) await expectMessages(p, history);
 }
 
-function messagesOf(page) {
-  return page.$$eval('#messages li', (items) => items.map((li) => li.textContent));
-}
-
-// expectMessages waits until page shows exactly want, in order.
-async function expectMessages(page, want) {
-  try {
-    await page.waitForFunction(
-      (want) => {
-        const got = [...document.querySelectorAll('#messages li')].map((li) => li.textContent);
-        return JSON.stringify(got) === JSON.stringify(want);
-      },
-      want,
-      { timeout: WAIT },
-    );
-  } catch (err) {
-    assert.deepEqual(await messagesOf(page), want, `messages of the page (${err.message.split('\n')[0]})`);
-    throw err;
-  }
-}

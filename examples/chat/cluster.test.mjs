@@ -12,38 +12,16 @@
 // other worker, and at the end "history <JSON array>": every message, in
 // order, that the database must hold.
 import assert from 'node:assert/strict';
-import { createInterface } from 'node:readline';
-import { chromium } from 'playwright-core';
+import { WAIT, control, release, step, launch, openPage as open, waitConnected, messagesOf, expectMessages } from './testdata/browser.mjs';
 import { io } from 'socket.io-client';
 
 const urls = (process.env.CHAT_URLS || '').split(',').filter(Boolean);
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (urls.length !== 2) {
   console.error('CHAT_URLS must hold the two workers (run `go test` in examples/chat)');
   process.exit(2);
 }
-const WAIT = 15_000; // for anything the test waits for
-
-const lines = createInterface({ input: process.stdin });
-const stdin = lines[Symbol.asyncIterator]();
-
-async function control(what) {
-  console.log(`ctl ${what}`);
-  const { value, done } = await stdin.next();
-  assert.ok(!done && value === 'ok', `the Go test did not confirm "${what}" (got ${JSON.stringify(value)})`);
-}
-
-function step(what) {
-  console.log(`step: ${what}`);
-}
-
-const browser = await chromium.launch({
-  executablePath,
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launch();
+const openPage = (name, url) => open(browser, name, url);
 
 // Every message sent, in the order the cluster stored them.
 let history = [];
@@ -146,8 +124,7 @@ try {
   console.log('cluster test passed');
 } finally {
   await browser.close();
-  lines.close();
-  process.stdin.destroy(); // else node waits for stdin to end
+  release();
 }
 
 // moveAcross connects a Node client to worker 0, drops its connection,
@@ -229,23 +206,6 @@ async function until(fn, what) {
   }
 }
 
-async function openPage(name, url) {
-  const context = await browser.newContext({ viewport: { width: 720, height: 540 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`page ${name}: error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') console.log(`page ${name}: ${msg.type()}: ${msg.text()}`);
-  });
-  page.setDefaultTimeout(WAIT);
-  await page.goto(url);
-  await waitConnected(page);
-  return page;
-}
-
-function waitConnected(page) {
-  return page.waitForFunction(() => typeof socket !== 'undefined' && socket.connected, null, { timeout: WAIT });
-}
-
 // type submits n messages "WHO: burst i" through page's form, without
 // waiting for them to show.
 function type(page, who, n) {
@@ -268,23 +228,3 @@ async function send(page, text, seenBy) {
   for (const p of seenBy) await expectMessages(p, history);
 }
 
-function messagesOf(page) {
-  return page.$$eval('#messages li', (items) => items.map((li) => li.textContent));
-}
-
-// expectMessages waits until page shows exactly want, in order.
-async function expectMessages(page, want) {
-  try {
-    await page.waitForFunction(
-      (want) => {
-        const got = [...document.querySelectorAll('#messages li')].map((li) => li.textContent);
-        return JSON.stringify(got) === JSON.stringify(want);
-      },
-      want,
-      { timeout: WAIT },
-    );
-  } catch (err) {
-    assert.deepEqual(await messagesOf(page), want, `messages of the page (${err.message.split('\n')[0]})`);
-    throw err;
-  }
-}
