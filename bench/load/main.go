@@ -28,21 +28,27 @@ type config struct {
 	settle      time.Duration
 	payload     int
 	label       string
+	srcIPs      int
+	dialTimeout time.Duration
+	progress    time.Duration
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.url, "url", "http://127.0.0.1:3000", "server base URL")
-	flag.StringVar(&c.scenario, "scenario", "echo", "connect, echo, broadcast, binary or polling")
+	flag.StringVar(&c.scenario, "scenario", "echo", "connect, echo, broadcast, binary, polling or hold")
 	flag.IntVar(&c.pid, "pid", 0, "server process id, for CPU and memory figures")
-	flag.IntVar(&c.conns, "n", 1000, "connections (connect) or receivers (broadcast)")
+	flag.IntVar(&c.conns, "n", 1000, "connections (connect, hold) or receivers (broadcast)")
 	flag.IntVar(&c.clients, "c", 100, "concurrent clients (echo, binary, polling)")
 	flag.IntVar(&c.messages, "k", 10, "messages the broadcast sender emits")
 	flag.IntVar(&c.concurrency, "concurrency", 64, "connections opened at once")
-	flag.DurationVar(&c.duration, "d", 10*time.Second, "duration (echo, binary, polling)")
+	flag.DurationVar(&c.duration, "d", 10*time.Second, "duration (echo, binary, polling) or how long to hold (hold)")
 	flag.DurationVar(&c.settle, "settle", 3*time.Second, "pause before reading memory (connect)")
 	flag.IntVar(&c.payload, "payload", 16<<10, "attachment size in bytes (binary)")
 	flag.StringVar(&c.label, "label", "", "a label copied into the output (e.g. sio or node)")
+	flag.IntVar(&c.srcIPs, "src-ips", 0, "loopback source addresses from 127.0.0.2 on (hold); 0: one per 20000 connections")
+	flag.DurationVar(&c.dialTimeout, "dial-timeout", 30*time.Second, "limit of one connection's handshake (hold)")
+	flag.DurationVar(&c.progress, "progress", 10*time.Second, "interval of progress lines on stderr (hold); 0: none")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), c.duration+5*time.Minute)
@@ -62,6 +68,8 @@ func main() {
 		res, err = runPolling(ctx, c)
 	case "broadcast":
 		res, err = runBroadcast(ctx, c)
+	case "hold":
+		res, err = runHold(ctx, c)
 	default:
 		err = fmt.Errorf("unknown scenario %q", c.scenario)
 	}
