@@ -170,7 +170,10 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 	// Even when Open panicked and closed the session, go on: the polling
 	// client gets the close packet, the WebSocket reader ends the session.
 	if transport == WebSocket {
-		s.readLoop(s.ws)
+		// Read on a goroutine of its own and let the HTTP server's end:
+		// while a handler runs, net/http keeps the connection's 4 KiB
+		// read and write buffers, the response's and a deep stack.
+		go s.readLoop(s.ws)
 		return
 	}
 	s.poll(w, r)

@@ -135,7 +135,8 @@ func (s *Session) Send(msgs ...Message) error {
 		s.close(ReasonTransportError, ErrQueueFull, false)
 		return ErrQueueFull
 	}
-	s.push(msgs)
+	s.enqueue(msgs)
+	s.kick()
 	s.mu.Unlock()
 	return nil
 }
@@ -145,17 +146,20 @@ func (s *Session) Send(msgs ...Message) error {
 // are dropped and it returns false.
 func (s *Session) SendVolatile(msgs ...Message) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	ready := len(s.queue) == 0 && !s.upgrading &&
 		(s.transport == WebSocket || s.getting)
 	if s.closed {
+		s.mu.Unlock()
 		return false
 	}
 	if !ready || !s.fits(msgs) {
+		s.mu.Unlock()
 		s.srv.stats.volatileDropped.Add(uint64(len(msgs)))
 		return false
 	}
-	s.push(msgs)
+	s.enqueue(msgs)
+	s.kick()
+	s.mu.Unlock()
 	return true
 }
 
@@ -171,13 +175,12 @@ func (s *Session) fits(msgs []Message) bool {
 	return len(s.queue)+len(msgs) <= s.srv.opts.MaxQueuedPackets && n <= s.srv.opts.MaxQueuedBytes
 }
 
-// push queues msgs and gets them moving; s.mu is held.
-func (s *Session) push(msgs []Message) {
+// enqueue queues msgs; s.mu is held.
+func (s *Session) enqueue(msgs []Message) {
 	for _, m := range msgs {
 		s.queue = append(s.queue, parser.Packet{Type: parser.Message, Data: m.Data, Binary: m.Binary})
 		s.queued += len(m.Data) + 1
 	}
-	s.kick()
 }
 
 // pushControl queues a control packet regardless of the bounds (there is at

@@ -19,35 +19,39 @@ import (
 
 var errUpgradeAborted = fmt.Errorf("%w: upgrade aborted", errProtocol)
 
-// socket is an accepted WebSocket and the connection under it. Closing raw
-// ends the socket at once, whatever is blocked on it (a write to a client
-// that reads nothing, a close handshake the client never answers).
+// socket is an accepted WebSocket and the connection under it. Closing the
+// wire ends the socket at once, whatever is blocked on it (a write to a
+// client that reads nothing, a close handshake the client never answers).
 type socket struct {
 	*websocket.Conn
-	raw net.Conn
+	wire *wire
 }
 
 // abort drops the connection; nil-safe.
 func (ws *socket) abort() {
-	if ws != nil && ws.raw != nil {
-		_ = ws.raw.Close()
+	if ws != nil && ws.wire != nil {
+		_ = ws.wire.Close()
 	}
 }
 
-// hijackRecorder hands the WebSocket library the connection it hijacks and
-// keeps it for abort.
-type hijackRecorder struct {
+// hijacker hands coder/websocket the hijacked connection wrapped in a wire,
+// and keeps the wire.
+type hijacker struct {
 	http.ResponseWriter
-	conn net.Conn
+	wire *wire
 }
 
-func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	h.conn = c
-	return c, brw, err
+	if err != nil {
+		return nil, nil, err
+	}
+	w, rw := newWire(c, brw.Reader)
+	h.wire = w
+	return w, rw, nil
 }
 
-func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+func (h *hijacker) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // accept completes a WebSocket handshake, or answers the request with an
 // error and returns nil.
@@ -61,19 +65,19 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 		opts.CompressionMode = websocket.CompressionNoContextTakeover
 		opts.CompressionThreshold = d.Threshold
 	}
-	hr := &hijackRecorder{ResponseWriter: w}
-	ws, err := websocket.Accept(hr, r, opts)
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, opts)
 	if err != nil {
 		srv.opts.Logger.Debug("engineio: websocket handshake failed", "err", err)
 		return nil
 	}
 	// coder/websocket reads 32 KiB by default; the protocol promises maxPayload.
 	ws.SetReadLimit(int64(srv.opts.MaxPayload))
-	return &socket{ws, hr.conn}
+	return &socket{ws, hj.wire}
 }
 
 // readLoop reads the session's WebSocket until it ends, then marks the
-// session over. It runs on the goroutine of the HTTP request.
+// session over.
 func (s *Session) readLoop(ws *socket) {
 	defer s.finish()
 	ctx := context.Background()
@@ -113,16 +117,47 @@ func endReason(err error) string {
 
 var textBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
+// writeBatch writes batch as one batch of frames, in one system call.
+func (s *Session) writeBatch(ws *socket, batch []parser.Packet, bp *[]byte) error {
+	ws.wire.cork()
+	ctx := context.Background()
+	var err error
+	for _, p := range batch {
+		if p.Binary {
+			err = ws.Write(ctx, websocket.MessageBinary, p.Data)
+		} else {
+			*bp = parser.AppendText((*bp)[:0], p)
+			err = ws.Write(ctx, websocket.MessageText, *bp)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return ws.wire.flush()
+}
+
+// failWrite ends the session after a failed write; the caller owned writing.
+func (s *Session) failWrite(ws *socket, err error) {
+	s.mu.Lock()
+	s.writing = false
+	s.mu.Unlock()
+	s.close(endReason(err), err, false)
+	_ = ws.CloseNow()
+}
+
 // writeLoop writes the queue to the WebSocket until it is empty, then ends;
-// an idle session has no writer goroutine. It closes the socket once the
-// session is closed and (for a graceful close) drained.
+// an idle session has no writer goroutine. It takes the whole queue each
+// time, so a burst (a broadcast storm) leaves in few writes. It closes the
+// socket once the session is closed and (for a graceful close) drained.
 func (s *Session) writeLoop() {
 	defer s.srv.goroutines.Done()
 	bp := textBufs.Get().(*[]byte)
 	defer textBufs.Put(bp)
+	s.mu.Lock()
+	ws := s.ws
+	s.mu.Unlock()
 	for {
 		s.mu.Lock()
-		ws := s.ws
 		if len(s.queue) == 0 || (s.closed && !s.graceful) {
 			s.writing = false
 			closed := s.closed
@@ -139,40 +174,31 @@ func (s *Session) writeLoop() {
 		batch := s.take()
 		s.mu.Unlock()
 
-		// One timer per session bounds each batch: cheaper than a context
-		// with a deadline per write, which costs a timer and allocations.
-		if s.writeDeadline == nil {
-			s.writeDeadline = time.AfterFunc(s.srv.opts.WriteTimeout, func() { _ = ws.CloseNow() })
-		} else {
-			s.writeDeadline.Reset(s.srv.opts.WriteTimeout)
-		}
-		ctx := context.Background()
-		var err error
-		for _, p := range batch {
-			if p.Binary {
-				err = ws.Write(ctx, websocket.MessageBinary, p.Data)
-			} else {
-				*bp = parser.AppendText((*bp)[:0], p)
-				err = ws.Write(ctx, websocket.MessageText, *bp)
-			}
-			if err != nil {
-				break
-			}
-		}
-		s.writeDeadline.Stop()
+		err := s.withDeadline(ws, func() error { return s.writeBatch(ws, batch, bp) })
 		if err == nil {
 			s.srv.stats.sent(batch)
 		}
 		s.giveBack(batch)
 		if err != nil {
-			s.mu.Lock()
-			s.writing = false
-			s.mu.Unlock()
-			s.close(endReason(err), err, false)
-			_ = ws.CloseNow()
+			s.failWrite(ws, err)
 			return
 		}
 	}
+}
+
+// withDeadline runs a blocking write, dropping the connection if it takes
+// longer than WriteTimeout. One timer per session, reset per batch, is
+// cheaper than a context with a deadline per write. Only the writer
+// goroutine calls it.
+func (s *Session) withDeadline(ws *socket, write func() error) error {
+	if s.writeDeadline == nil {
+		s.writeDeadline = time.AfterFunc(s.srv.opts.WriteTimeout, ws.abort)
+	} else {
+		s.writeDeadline.Reset(s.srv.opts.WriteTimeout)
+	}
+	err := write()
+	s.writeDeadline.Stop()
+	return err
 }
 
 // upgrade moves a polling session to the WebSocket of r after the probe
@@ -229,7 +255,7 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 		}
 	}
 	s.mu.Unlock()
-	s.readLoop(ws)
+	go s.readLoop(ws) // as in handshake: free what the HTTP server holds
 }
 
 func (s *Session) probeExchange(ws *socket) error {
