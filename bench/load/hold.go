@@ -353,12 +353,32 @@ func (h *holder) closeAll(workers int) {
 	h.loops.Wait()
 }
 
+// ipBindAddressNoPort is Linux's IP_BIND_ADDRESS_NO_PORT (linux/in.h),
+// missing from package syscall on amd64.
+const ipBindAddressNoPort = 0x18
+
 // sourceClient dials from the loopback address src. The connections are
 // hijacked by the WebSocket upgrade, so the Transport pools nothing.
+//
+// IP_BIND_ADDRESS_NO_PORT defers the choice of the ephemeral port from
+// bind to connect, where the kernel knows the whole 4-tuple: it may then
+// reuse a port in TIME_WAIT (net.ipv4.tcp_tw_reuse, on for loopback by
+// default). Without it, bind(src, 0) must find a port free on src, and the
+// previous run's connections, in TIME_WAIT for 60s after the close, fail
+// dials with EADDRINUSE.
 func sourceClient(src netip.Addr) *http.Client {
 	d := &net.Dialer{
 		LocalAddr: &net.TCPAddr{IP: src.AsSlice()},
 		Timeout:   30 * time.Second,
+		Control: func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			if err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, ipBindAddressNoPort, 1)
+			}); err != nil {
+				return err
+			}
+			return serr
+		},
 	}
 	return &http.Client{Transport: &http.Transport{
 		Proxy:              nil, // not the environment's: this is loopback
