@@ -338,25 +338,53 @@ func TestSend_QueueFullClosesSlowConsumer(t *testing.T) {
 		}
 		r.waitClosed(t)
 	})
-	t.Run("websocket reader stalls", func(t *testing.T) {
-		h := newHarness(t, &engineio.Options{MaxQueuedPackets: 64, WriteTimeout: 200 * time.Millisecond}, nil)
-		ws, _, r := h.wsHandshake()
-		_ = ws // never read again: TCP buffers fill, then the queue
-		big := text(strings.Repeat("z", 64<<10))
-		var err error
-		for range 100_000 {
-			if err = r.s.Send(big); err != nil {
-				break
+	for name, send := range map[string]func(*engineio.Session, engineio.Message) error{
+		"Send":    func(s *engineio.Session, m engineio.Message) error { return s.Send(m) },
+		"SendNow": func(s *engineio.Session, m engineio.Message) error { return s.SendNow(m) },
+	} {
+		t.Run("websocket reader stalls, "+name, func(t *testing.T) {
+			h := newHarness(t, &engineio.Options{MaxQueuedPackets: 64, WriteTimeout: 200 * time.Millisecond}, nil)
+			ws, _, r := h.wsHandshake()
+			_ = ws // never read again: TCP buffers fill, then the queue
+			big := text(strings.Repeat("z", 64<<10))
+			var err error
+			for range 100_000 {
+				if err = send(r.s, big); err != nil {
+					break
+				}
+			}
+			if !errors.Is(err, engineio.ErrQueueFull) && !errors.Is(err, engineio.ErrClosed) {
+				t.Fatalf("%s to a stalled reader = %v", name, err)
+			}
+			if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+				t.Errorf("reason = %q", ev.reason)
+			}
+			wantDone(t, r.s)
+		})
+	}
+}
+
+// Send and SendNow share one queue: whichever writes, the client gets the
+// messages in the order they were sent.
+func TestSendNow_KeepsOrderWithSend(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	ws, _, r := h.wsHandshake()
+	const n = 2000
+	go func() {
+		for i := range n {
+			m := text(strconv.Itoa(i))
+			if i%3 == 0 {
+				_ = r.s.Send(m)
+			} else {
+				_ = r.s.SendNow(m)
 			}
 		}
-		if !errors.Is(err, engineio.ErrQueueFull) && !errors.Is(err, engineio.ErrClosed) {
-			t.Fatalf("Send to a stalled reader = %v", err)
+	}()
+	for i := range n {
+		if got := readText(t, ws); got != "4"+strconv.Itoa(i) {
+			t.Fatalf("message %d: got %q", i, got)
 		}
-		if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
-			t.Errorf("reason = %q", ev.reason)
-		}
-		wantDone(t, r.s)
-	})
+	}
 }
 
 // Send queues all messages or none.

@@ -120,9 +120,33 @@ func (s *Session) Transport() string {
 func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Send queues messages to the client, all or none, in order. It never blocks
-// on the network. When the queue is full the session is closed as a slow
-// consumer and ErrQueueFull is returned.
+// on the network: a writer goroutine writes them, together with whatever
+// else is queued by then, so a burst (a broadcast to many sessions) leaves
+// in few system calls. When the queue is full the session is closed as a
+// slow consumer and ErrQueueFull is returned.
 func (s *Session) Send(msgs ...Message) error {
+	if err := s.lockAndQueue(msgs); err != nil {
+		return err
+	}
+	s.kick()
+	s.mu.Unlock()
+	return nil
+}
+
+// SendNow is Send for a reply: if the session is idle on a WebSocket, the
+// caller writes the messages itself, as far as the connection takes them
+// without waiting, which spares a goroutine hand-off; the writer goroutine
+// gets only what is left. It never blocks on the network either.
+func (s *Session) SendNow(msgs ...Message) error {
+	if err := s.lockAndQueue(msgs); err != nil {
+		return err
+	}
+	s.unlockAndWrite()
+	return nil
+}
+
+// lockAndQueue queues msgs and returns with s.mu held, or fails without.
+func (s *Session) lockAndQueue(msgs []Message) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -136,8 +160,6 @@ func (s *Session) Send(msgs ...Message) error {
 		return ErrQueueFull
 	}
 	s.enqueue(msgs)
-	s.kick()
-	s.mu.Unlock()
 	return nil
 }
 

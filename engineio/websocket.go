@@ -117,23 +117,80 @@ func endReason(err error) string {
 
 var textBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// writeBatch writes batch as one batch of frames, in one system call.
+// unlockAndWrite releases s.mu, held by a sender that has just queued. If
+// the session is on a WebSocket nobody is writing, the sender writes the
+// queue itself as far as the kernel takes it at once; what is left, and
+// what was queued meanwhile, goes to a writer goroutine, so a stalled
+// client never blocks its sender. More than one batch is left to the
+// writer too.
+func (s *Session) unlockAndWrite() {
+	if s.transport != WebSocket || s.writing || s.ws.wire.raw == nil || s.queued > batchBytes {
+		s.kick()
+		s.mu.Unlock()
+		return
+	}
+	s.writing = true
+	ws := s.ws
+	batch := s.take()
+	s.mu.Unlock()
+
+	bp := textBufs.Get().(*[]byte)
+	err := s.encodeBatch(ws, batch, bp)
+	textBufs.Put(bp)
+	if err == nil {
+		s.srv.stats.sent(batch)
+	}
+	s.giveBack(batch)
+	if err != nil {
+		s.failWrite(ws, err)
+		return
+	}
+	left := ws.wire.tryFlush()
+	s.mu.Lock()
+	if left || len(s.queue) > 0 || s.closed {
+		s.srv.goroutines.Add(1)
+		go s.writeLoop() // s.writing stays set: the writer takes over
+	} else {
+		s.writing = false
+	}
+	s.mu.Unlock()
+}
+
+// writeBatch writes the frames of batch with one system call per
+// batchBytes or so.
 func (s *Session) writeBatch(ws *socket, batch []parser.Packet, bp *[]byte) error {
 	ws.wire.cork()
-	ctx := context.Background()
-	var err error
 	for _, p := range batch {
-		if p.Binary {
-			err = ws.Write(ctx, websocket.MessageBinary, p.Data)
-		} else {
-			*bp = parser.AppendText((*bp)[:0], p)
-			err = ws.Write(ctx, websocket.MessageText, *bp)
-		}
-		if err != nil {
+		if err := writeFrame(ws, p, bp); err != nil {
 			return err
+		}
+		if ws.wire.buffered() >= batchBytes {
+			if err := ws.wire.flush(); err != nil {
+				return err
+			}
+			ws.wire.cork()
 		}
 	}
 	return ws.wire.flush()
+}
+
+// encodeBatch frames batch into the corked wire.
+func (s *Session) encodeBatch(ws *socket, batch []parser.Packet, bp *[]byte) error {
+	ws.wire.cork()
+	for _, p := range batch {
+		if err := writeFrame(ws, p, bp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFrame(ws *socket, p parser.Packet, bp *[]byte) error {
+	if p.Binary {
+		return ws.Write(context.Background(), websocket.MessageBinary, p.Data)
+	}
+	*bp = parser.AppendText((*bp)[:0], p)
+	return ws.Write(context.Background(), websocket.MessageText, *bp)
 }
 
 // failWrite ends the session after a failed write; the caller owned writing.
@@ -146,9 +203,10 @@ func (s *Session) failWrite(ws *socket, err error) {
 }
 
 // writeLoop writes the queue to the WebSocket until it is empty, then ends;
-// an idle session has no writer goroutine. It takes the whole queue each
-// time, so a burst (a broadcast storm) leaves in few writes. It closes the
-// socket once the session is closed and (for a graceful close) drained.
+// an idle session has no writer goroutine. It first finishes a batch a
+// sender left, then takes the whole queue each time, so a burst leaves in
+// few writes. It closes the socket once the session is closed and (for a
+// graceful close) drained.
 func (s *Session) writeLoop() {
 	defer s.srv.goroutines.Done()
 	bp := textBufs.Get().(*[]byte)
@@ -156,6 +214,10 @@ func (s *Session) writeLoop() {
 	s.mu.Lock()
 	ws := s.ws
 	s.mu.Unlock()
+	if err := s.withDeadline(ws, ws.wire.flush); err != nil {
+		s.failWrite(ws, err)
+		return
+	}
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 || (s.closed && !s.graceful) {

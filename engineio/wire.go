@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"sync"
+	"syscall"
 )
 
 // wire is the connection under a WebSocket, between coder/websocket and the
@@ -16,10 +17,14 @@ import (
 // idle connection holds almost nothing.
 //
 // System calls: while corked, the frames coder/websocket writes are
-// collected, and leave in one write (it flushes after every frame).
+// collected, and leave in one write (it flushes after every frame). That
+// write can be tried without blocking: a sender that finds its session idle
+// writes its reply itself rather than waking a writer goroutine, and leaves
+// to one only what the kernel would not take at once.
 type wire struct {
 	net.Conn
-	pre []byte // read past the handshake by the HTTP server
+	raw syscall.RawConn // nil when the connection has none (TLS)
+	pre []byte          // read past the handshake by the HTTP server
 
 	mu     sync.Mutex
 	corked bool
@@ -35,11 +40,16 @@ const (
 	wBuf = 128
 )
 
-// batches recycles batch buffers; one over maxPooledBatch is left to the
-// garbage collector rather than kept by the pool.
+// batchBytes is how much a batch collects before it is written: enough to
+// make a burst of small frames one system call, little enough that big
+// frames are not copied into ever larger buffers.
+const batchBytes = 64 << 10
+
+// batches recycles batch buffers; one that grew past maxPooledBatch (a
+// frame bigger than a batch) is left to the garbage collector.
 var batches = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-const maxPooledBatch = 64 << 10
+const maxPooledBatch = 2 * batchBytes
 
 // newWire wraps a hijacked connection; buffered is what the HTTP server had
 // read of it past the request.
@@ -48,6 +58,9 @@ func newWire(c net.Conn, buffered *bufio.Reader) (*wire, *bufio.ReadWriter) {
 	if n := buffered.Buffered(); n > 0 {
 		b, _ := buffered.Peek(n)
 		w.pre = append([]byte(nil), b...)
+	}
+	if sc, ok := c.(syscall.Conn); ok {
+		w.raw, _ = sc.SyscallConn()
 	}
 	return w, bufio.NewReadWriter(bufio.NewReaderSize(w, rBuf), bufio.NewWriterSize(w, wBuf))
 }
@@ -79,6 +92,16 @@ func (w *wire) Write(p []byte) (int, error) {
 	return w.Conn.Write(p)
 }
 
+// buffered is the size of the batch so far.
+func (w *wire) buffered() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.out == nil {
+		return 0
+	}
+	return len(*w.out)
+}
+
 // cork starts a batch.
 func (w *wire) cork() {
 	w.mu.Lock()
@@ -86,20 +109,60 @@ func (w *wire) cork() {
 	w.mu.Unlock()
 }
 
-// flush ends the batch by writing it.
+// flush ends the batch by writing it, waiting for the connection to take
+// all of it.
 func (w *wire) flush() error {
+	_, err := w.flushBatch(true)
+	return err
+}
+
+// tryFlush ends the batch by writing what the connection takes at once. If
+// some is left, the wire stays corked (later frames queue behind it) and
+// flush must finish the batch.
+func (w *wire) tryFlush() (left bool) {
+	left, _ = w.flushBatch(false)
+	return left
+}
+
+func (w *wire) flushBatch(block bool) (left bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.corked = false
 	if w.out == nil {
-		return nil
+		w.corked = false
+		return false, nil
 	}
 	b := *w.out
-	_, err := w.Conn.Write(b)
+	if block || w.raw == nil {
+		_, err = w.Conn.Write(b)
+	} else if n := w.tryWrite(b); n < len(b) {
+		*w.out = b[:copy(b, b[n:])]
+		return true, nil
+	}
+	w.corked = false
 	if cap(b) <= maxPooledBatch {
 		*w.out = b[:0]
 		batches.Put(w.out)
 	}
 	w.out = nil
-	return err
+	return false, err
+}
+
+// tryWrite writes what of b the socket takes without waiting. An error
+// stops it; the blocking write that follows meets it again and reports it.
+func (w *wire) tryWrite(b []byte) int {
+	n := 0
+	_ = w.raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, err := syscall.Write(int(fd), b[n:])
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil || m <= 0 {
+				break
+			}
+			n += m
+		}
+		return true // never wait for the socket
+	})
+	return n
 }

@@ -179,12 +179,24 @@ func (c *client) sendConnectError(nsp, message string, data any) {
 	_ = c.send(frames(&parser.Packet{Type: parser.ConnectError, Namespace: nsp, Data: b}), false)
 }
 
+// send queues msgs for the session's writer, which coalesces what a burst
+// (a broadcast) queues into one write.
 func (c *client) send(msgs []engineio.Message, volatile bool) error {
 	if volatile {
 		c.conn.SendVolatile(msgs...)
 		return nil
 	}
 	return c.conn.Send(msgs...)
+}
+
+// sendNow writes msgs to this one client at once when it is idle, with no
+// goroutine hand-off: for replies and emits to a single socket.
+func (c *client) sendNow(msgs []engineio.Message, volatile bool) error {
+	if volatile {
+		c.conn.SendVolatile(msgs...)
+		return nil
+	}
+	return c.conn.SendNow(msgs...)
 }
 
 // admitted records that a socket joined its namespace.

@@ -308,7 +308,7 @@ func (s *Socket) resolveAck(p *parser.Packet) {
 
 // send writes a packet to this client.
 func (s *Socket) send(p *parser.Packet, volatile bool) error {
-	return s.client.send(frames(p), volatile)
+	return s.client.sendNow(frames(p), volatile)
 }
 
 // Join adds the socket to rooms.
@@ -346,6 +346,14 @@ func (v VolatileSocket) Emit(event string, args ...any) error { return v.s.emit(
 // Disconnect disconnects the socket from its namespace; with close, it
 // also closes the underlying connection (and every other namespace on it).
 func (s *Socket) Disconnect(close bool) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		// Gone already (its rooms are left a moment later): its connection
+		// may serve other namespaces, and is not this socket's to close.
+		return
+	}
 	if close {
 		s.client.disconnectAll()
 		return
