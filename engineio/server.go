@@ -27,7 +27,8 @@ type Server struct {
 	shutdown bool
 
 	live       sync.WaitGroup // sessions not yet over
-	goroutines sync.WaitGroup // writers and close notifiers
+	goroutines sync.WaitGroup // flushers, writers and close notifiers
+	flushers   flushers
 	stats      counters
 }
 

@@ -120,7 +120,7 @@ func (s *Session) Transport() string {
 func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Send queues messages to the client, all or none, in order. It never blocks
-// on the network: a writer goroutine writes them, together with whatever
+// on the network: the server's flushers write them, together with whatever
 // else is queued by then, so a burst (a broadcast to many sessions) leaves
 // in few system calls. When the queue is full the session is closed as a
 // slow consumer and ErrQueueFull is returned.
@@ -135,8 +135,8 @@ func (s *Session) Send(msgs ...Message) error {
 
 // SendNow is Send for a reply: if the session is idle on a WebSocket, the
 // caller writes the messages itself, as far as the connection takes them
-// without waiting, which spares a goroutine hand-off; the writer goroutine
-// gets only what is left. It never blocks on the network either.
+// without waiting, which spares a goroutine hand-off; what is left is
+// written as after Send. It never blocks on the network either.
 func (s *Session) SendNow(msgs ...Message) error {
 	if err := s.lockAndQueue(msgs); err != nil {
 		return err
@@ -221,8 +221,11 @@ func (s *Session) kick() {
 	case s.transport == WebSocket:
 		if !s.writing {
 			s.writing = true
-			s.srv.goroutines.Add(1)
-			go s.writeLoop()
+			if s.ws.wire.raw != nil {
+				s.srv.flushers.push(s)
+			} else {
+				s.startWriter() // no non-blocking write (TLS)
+			}
 		}
 	case s.getting:
 		select {

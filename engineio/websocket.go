@@ -119,24 +119,35 @@ var textBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b 
 
 // unlockAndWrite releases s.mu, held by a sender that has just queued. If
 // the session is on a WebSocket nobody is writing, the sender writes the
-// queue itself as far as the kernel takes it at once; what is left, and
-// what was queued meanwhile, goes to a writer goroutine, so a stalled
-// client never blocks its sender. More than one batch is left to the
-// writer too.
+// queue itself (writeNow), with no goroutine to wake for a reply.
 func (s *Session) unlockAndWrite() {
-	if s.transport != WebSocket || s.writing || s.ws.wire.raw == nil || s.queued > batchBytes {
+	if s.transport != WebSocket || s.writing || s.ws.wire.raw == nil {
 		s.kick()
 		s.mu.Unlock()
 		return
 	}
 	s.writing = true
+	bp := textBufs.Get().(*[]byte)
+	s.writeNow(bp)
+	textBufs.Put(bp)
+}
+
+// writeNow writes the queue as far as the kernel takes it at once. The
+// caller holds s.mu, which writeNow releases, and owns s.writing. What the
+// kernel leaves, a batch too big for one write, and the close of the
+// session go to a writer goroutine of the session's own; packets queued
+// meanwhile go back to the flushers, behind the sessions already waiting.
+func (s *Session) writeNow(bp *[]byte) {
+	if s.closed || s.queued > batchBytes {
+		s.startWriter()
+		s.mu.Unlock()
+		return
+	}
 	ws := s.ws
 	batch := s.take()
 	s.mu.Unlock()
 
-	bp := textBufs.Get().(*[]byte)
 	err := s.encodeBatch(ws, batch, bp)
-	textBufs.Put(bp)
 	if err == nil {
 		s.srv.stats.sent(batch)
 	}
@@ -147,13 +158,22 @@ func (s *Session) unlockAndWrite() {
 	}
 	left := ws.wire.tryFlush()
 	s.mu.Lock()
-	if left || len(s.queue) > 0 || s.closed {
-		s.srv.goroutines.Add(1)
-		go s.writeLoop() // s.writing stays set: the writer takes over
-	} else {
+	switch {
+	case left || s.closed:
+		s.startWriter()
+	case len(s.queue) > 0:
+		s.srv.flushers.push(s)
+	default:
 		s.writing = false
 	}
 	s.mu.Unlock()
+}
+
+// startWriter hands the socket to a writer goroutine; s.mu is held and
+// s.writing set.
+func (s *Session) startWriter() {
+	s.srv.goroutines.Add(1)
+	go s.writeLoop()
 }
 
 // writeBatch writes the frames of batch with one system call per
