@@ -97,8 +97,6 @@ func (d *Decoder) Decode(msg []byte, binary bool) (*Packet, error) {
 		return nil, err
 	}
 	if n > 0 {
-		// The count is the client's word: reserve little, grow as frames come.
-		p.Attachments = make([][]byte, 0, min(n, 16))
 		d.pending, d.want = p, n
 		return nil, nil
 	}
@@ -110,6 +108,13 @@ func (d *Decoder) Decode(msg []byte, binary bool) (*Packet, error) {
 type packetBox struct {
 	p    Packet
 	data [48]byte
+}
+
+// binaryBox is a packetBox with room for the attachments of the common
+// binary packet, which then costs a single allocation too.
+type binaryBox struct {
+	packetBox
+	atts [2][]byte
 }
 
 // decodeText parses the text message of a packet and returns it with the
@@ -165,7 +170,20 @@ func (d *Decoder) decodeText(msg []byte) (*Packet, int, error) {
 	if err := d.checkData(t, data, n); err != nil {
 		return nil, 0, err
 	}
-	box := &packetBox{}
+	var box *packetBox
+	if n == 0 {
+		box = &packetBox{}
+	} else {
+		bb := &binaryBox{}
+		box = &bb.packetBox
+		if n <= len(bb.atts) {
+			box.p.Attachments = bb.atts[:0:n]
+		} else {
+			// The count is the client's word: reserve little, grow as
+			// frames come.
+			box.p.Attachments = make([][]byte, 0, min(n, 16))
+		}
+	}
 	p := &box.p
 	p.Type, p.Namespace, p.ID, p.HasID = t, nsp, id, hasID
 	if len(data) > 0 {

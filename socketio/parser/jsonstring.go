@@ -165,3 +165,23 @@ func stringEquals(raw []byte, s string) bool {
 	var buf [64]byte
 	return string(appendUnquoted(buf[:0], raw)) == s
 }
+
+// Unquote returns the value of raw, one JSON string token (quotes included,
+// no surrounding space), as encoding/json decodes it into a Go string:
+// escapes resolved, invalid UTF-8 and lone surrogates turned into U+FFFD.
+// It reports false when raw is anything else. A server reads an event name
+// with it, without reflection and with one allocation at most.
+func Unquote(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	s := scanner{data: raw}
+	if s.scanString() != nil || s.pos != len(raw) {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+		return string(body), true
+	}
+	return string(appendUnquoted(make([]byte, 0, len(body)), raw)), true
+}

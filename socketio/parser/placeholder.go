@@ -219,6 +219,96 @@ func ReplacePlaceholders(dst, raw []byte, attachments [][]byte) ([]byte, error) 
 	}
 }
 
+// AppendRenumbered appends raw, a JSON value received with the attachments
+// atts, to dst so that it can travel again in another packet: its
+// placeholders are renumbered to follow the attachments already in *out,
+// and the attachments they name are appended to *out, in text order.
+// Everything else is copied byte for byte, key order and number text
+// included, and no attachment is copied or read.
+//
+// It handles placeholders written exactly as AppendPlaceholder writes them,
+// the way every official client writes them. It reports false, with dst
+// and *out unchanged, when raw is not one valid JSON text, when a
+// placeholder is written otherwise or names no attachment of atts, or when
+// the text of a canonical placeholder appears anywhere but as a placeholder;
+// the caller then decodes raw instead (ResolvePlaceholders). raw is scanned
+// once, and only raw.
+func AppendRenumbered(dst, raw []byte, atts [][]byte, out *[][]byte) ([]byte, bool) {
+	if num, ok := PlaceholderNum(raw); ok {
+		// The common case, a bare binary value: no need to scan.
+		if num >= len(atts) {
+			return dst, false
+		}
+		*out = append(*out, atts[num])
+		return AppendPlaceholder(dst, len(*out)-1), true
+	}
+	orig, origOut := len(dst), len(*out)
+	fail := func() ([]byte, bool) {
+		*out = (*out)[:origOut]
+		return dst[:orig], false
+	}
+	s := scanner{data: raw}
+	var t phTracker
+	copied := 0 // raw[:copied] is accounted for in dst
+	found := 0  // placeholders renumbered
+	for {
+		k, start, err := s.next()
+		if err != nil {
+			return fail()
+		}
+		if k == tokEOF {
+			break
+		}
+		ph, at, num := t.token(&s, k, start, start)
+		if !ph {
+			continue
+		}
+		obj := raw[at:s.pos]
+		if num < 0 || num >= len(atts) || !isCanonicalPlaceholder(obj) {
+			return fail()
+		}
+		dst = AppendPlaceholder(append(dst, raw[copied:at]...), len(*out))
+		*out = append(*out, atts[num])
+		copied = s.pos
+		found++
+	}
+	// A canonical placeholder's text that is not a placeholder (a later
+	// "_placeholder" member overriding it) must keep its own meaning.
+	if bytes.Count(raw, []byte(canonicalStart)) != found {
+		return fail()
+	}
+	return append(dst, raw[copied:]...), true
+}
+
+// PlaceholderNum reports whether raw is exactly one placeholder as
+// AppendPlaceholder writes it, without space, and returns its num. It is the
+// cheap test for the most common binary argument, a bare binary value,
+// which then needs no JSON decoding at all.
+func PlaceholderNum(raw []byte) (int, bool) {
+	if !isCanonicalPlaceholder(raw) {
+		return 0, false
+	}
+	num := parseIndex(raw[len(canonicalStart) : len(raw)-1])
+	return num, num >= 0
+}
+
+// canonicalStart is how AppendPlaceholder starts a placeholder.
+const canonicalStart = `{"_placeholder":true,"num":`
+
+// isCanonicalPlaceholder reports whether obj is written as AppendPlaceholder
+// writes a placeholder, but for its num, which may be any run of digits.
+func isCanonicalPlaceholder(obj []byte) bool {
+	if len(obj) < len(canonicalStart)+2 || string(obj[:len(canonicalStart)]) != canonicalStart || obj[len(obj)-1] != '}' {
+		return false
+	}
+	for _, c := range obj[len(canonicalStart) : len(obj)-1] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
 // appendBase64String appends b as a JSON string of its standard base64.
 func appendBase64String(dst, b []byte) []byte {
 	dst = append(dst, '"')
@@ -230,7 +320,7 @@ func appendBase64String(dst, b []byte) []byte {
 // exactly {"_placeholder":true,"num":N}: clients and the official test
 // suite compare this text, key order included.
 func AppendPlaceholder(dst []byte, num int) []byte {
-	dst = append(dst, `{"_placeholder":true,"num":`...)
+	dst = append(dst, canonicalStart...)
 	dst = strconv.AppendInt(dst, int64(num), 10)
 	return append(dst, '}')
 }
