@@ -30,6 +30,28 @@ func newArgs(p *parser.Packet, skip int) (Args, error) {
 	return Args{raw: elems[skip:], attachments: p.Attachments}, nil
 }
 
+// eventBox holds an event with its ack request and room for the raw
+// elements of a common payload, so that receiving an event costs a single
+// allocation.
+type eventBox struct {
+	e   Event
+	ack ackOnce
+	raw [4][]byte
+}
+
+// eventName reads the name of an event, the first element of its payload:
+// a JSON string, or a number, which the protocol allows and which is named
+// by its text.
+func eventName(raw []byte) string {
+	if name, ok := parser.Unquote(raw); ok {
+		return name
+	}
+	if string(raw) == "null" {
+		return "" // as json.Unmarshal leaves a string; a Decoder refuses it
+	}
+	return string(raw)
+}
+
 // Len is the number of arguments.
 func (a Args) Len() int { return len(a.raw) }
 
@@ -62,6 +84,12 @@ func (a Args) bind(i int, t any) error {
 	case *json.RawMessage:
 		*t = raw
 		return nil
+	case *[]byte:
+		if att, ok := a.bareAttachment(raw); ok && t != nil {
+			// A fresh copy, as encoding/json decodes one.
+			*t = append([]byte{}, att...)
+			return nil
+		}
 	}
 	if len(a.attachments) > 0 && parser.HasPlaceholder(raw) {
 		// encoding/json reads []byte from base64 strings.
@@ -77,7 +105,24 @@ func (a Args) bind(i int, t any) error {
 	return json.Unmarshal(raw, t)
 }
 
+// bareAttachment returns the attachment raw stands for when raw is just a
+// placeholder written as the clients write them, the common binary
+// argument, which then needs no JSON decoding.
+func (a Args) bareAttachment(raw []byte) ([]byte, bool) {
+	if len(a.attachments) == 0 {
+		return nil, false
+	}
+	num, ok := parser.PlaceholderNum(raw)
+	if !ok || num >= len(a.attachments) {
+		return nil, false
+	}
+	return a.attachments[num], true
+}
+
 func (a Args) value(raw []byte) (any, error) {
+	if att, ok := a.bareAttachment(raw); ok {
+		return att, nil // as ResolvePlaceholders resolves it
+	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err

@@ -90,18 +90,21 @@ func (c *client) Message(data []byte, binary bool) {
 	}
 }
 
+// newEvent makes the event of an EVENT or BINARY_EVENT packet, its
+// attachments included, in one allocation for the common packet.
 func newEvent(s *Socket, p *parser.Packet) (*Event, error) {
-	args, err := newArgs(p, 0)
-	if err != nil || args.Len() == 0 {
+	b := &eventBox{}
+	raw, err := parser.AppendElements(b.raw[:0], p.Data)
+	if err != nil || len(raw) == 0 {
 		return nil, fmt.Errorf("%w: event without name", parser.ErrInvalidPacket)
 	}
-	e := &Event{socket: s}
-	if err := json.Unmarshal(args.raw[0], &e.Name); err != nil {
-		e.Name = string(args.raw[0]) // a number, which the protocol allows
-	}
-	e.Args = Args{raw: args.raw[1:], attachments: args.attachments}
+	e := &b.e
+	e.socket = s
+	e.Name = eventName(raw[0])
+	e.Args = Args{raw: raw[1:], attachments: p.Attachments}
 	if p.HasID {
-		e.ack = &ackOnce{id: p.ID}
+		b.ack.id = p.ID
+		e.ack = &b.ack
 	}
 	return e, nil
 }

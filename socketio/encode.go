@@ -1,10 +1,8 @@
 package socketio
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
-	"strconv"
 
 	"github.com/seed-e3ad8a97/sio/engineio"
 	"github.com/seed-e3ad8a97/sio/socketio/parser"
@@ -39,70 +37,100 @@ func appendArg(dst []byte, a any, atts *[][]byte) ([]byte, error) {
 	if !ok {
 		return parser.AppendValue(dst, a, atts)
 	}
-	if len(r.Attachments) == 0 || !parser.HasPlaceholder(r.JSON) {
-		return parser.AppendValue(dst, r.JSON, atts)
+	if len(r.Attachments) > 0 {
+		// Its placeholders must be renumbered among this packet's
+		// attachments. Those the clients write are, in place, so key order
+		// and number text survive and the attachments are not touched.
+		if out, ok := parser.AppendRenumbered(dst, r.JSON, r.Attachments, atts); ok {
+			return out, nil
+		}
+		if parser.HasPlaceholder(r.JSON) {
+			// Placeholders written otherwise: through a generic value.
+			var v any
+			if err := json.Unmarshal(r.JSON, &v); err != nil {
+				return dst, err
+			}
+			return parser.AppendValue(dst, parser.ResolvePlaceholders(v, r.Attachments), atts)
+		}
 	}
-	// Its placeholders must be renumbered among this packet's attachments.
-	if out, ok := appendRawBinary(dst, r, atts); ok {
-		return out, nil
-	}
-	var v any
-	if err := json.Unmarshal(r.JSON, &v); err != nil {
-		return dst, err
-	}
-	return parser.AppendValue(dst, parser.ResolvePlaceholders(v, r.Attachments), atts)
+	return parser.AppendValue(dst, r.JSON, atts)
 }
 
-var placeholderStart = []byte(`{"_placeholder":true,"num":`)
+// smallPacket and smallBinaryPacket hold a packet being encoded with room
+// for a short payload and, for the second, for the attachments of a common
+// binary packet, so that such a packet costs a single allocation.
+type smallPacket struct {
+	p    parser.Packet
+	data [64]byte
+}
 
-// appendRawBinary appends r.JSON byte for byte but for its placeholders,
-// renumbered among the packet's attachments, so key order and number text
-// survive. It reports false, changing nothing, when a placeholder is not
-// written the way clients write them. The match is safe: in valid JSON,
-// `{"` cannot start inside a string.
-func appendRawBinary(dst []byte, r Raw, atts *[][]byte) ([]byte, bool) {
-	start, natts := len(dst), len(*atts)
-	fail := func() ([]byte, bool) {
-		*atts = (*atts)[:natts]
-		return dst[:start], false
+type smallBinaryPacket struct {
+	smallPacket
+	atts [2][]byte
+}
+
+// newPacket returns a packet of type t and namespace nsp with an empty Data
+// of capacity size, and an empty Attachments with room for natts when the
+// payload is short.
+func newPacket(t parser.Type, nsp string, size, natts int) *parser.Packet {
+	var p *parser.Packet
+	switch {
+	case size > len(smallPacket{}.data):
+		p = &parser.Packet{Data: make([]byte, 0, size)}
+	case natts == 0:
+		b := &smallPacket{}
+		b.p.Data = b.data[:0]
+		p = &b.p
+	default:
+		b := &smallBinaryPacket{}
+		b.p.Data, b.p.Attachments = b.data[:0], b.atts[:0]
+		p = &b.p
 	}
-	rest := r.JSON
-	var plain []byte // r.JSON without its placeholders, to check none is left
-	for {
-		i := bytes.Index(rest, placeholderStart)
-		if i < 0 {
-			break
+	p.Type, p.Namespace = t, nsp
+	return p
+}
+
+// argsSize estimates the JSON size of args, commas included, and how many
+// attachments they have at least.
+func argsSize(args []any) (size, natts int) {
+	for _, a := range args {
+		switch a := a.(type) {
+		case Raw:
+			size += len(a.JSON) + 1
+			natts += len(a.Attachments)
+		case string:
+			size += len(a) + 3
+		case []byte:
+			size += len(`{"_placeholder":true,"num":0},`)
+			natts++
+		default:
+			size += 16
 		}
-		j := i + len(placeholderStart)
-		k := j
-		for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
-			k++
-		}
-		if k == j || k >= len(rest) || rest[k] != '}' {
-			return fail()
-		}
-		num, err := strconv.Atoi(string(rest[j:k]))
-		if err != nil || num >= len(r.Attachments) {
-			return fail()
-		}
-		dst = parser.AppendPlaceholder(append(dst, rest[:i]...), len(*atts))
-		*atts = append(*atts, r.Attachments[num])
-		plain = append(append(plain, rest[:i]...), "null"...)
-		rest = rest[k+1:]
 	}
-	if parser.HasPlaceholder(append(plain, rest...)) {
-		return fail()
+	return size, natts
+}
+
+// finish closes the payload of p, whose attachments were appended to atts,
+// and turns it into the binary type when it has any.
+func finish(p *parser.Packet, data []byte, atts [][]byte, binary parser.Type) *parser.Packet {
+	p.Data = append(data, ']')
+	p.Attachments = atts
+	if len(atts) == 0 {
+		p.Attachments = nil
+	} else {
+		p.Type = binary
 	}
-	return append(dst, rest...), true
+	return p
 }
 
 // newEventPacket encodes event and args as an EVENT (or BINARY_EVENT) packet
 // of namespace nsp.
 func newEventPacket(nsp, event string, args []any) (*parser.Packet, error) {
-	data := make([]byte, 0, 16+len(event)+16*len(args))
-	data = append(data, '[')
+	size, natts := argsSize(args)
+	p := newPacket(parser.Event, nsp, 4+len(event)+size, natts)
+	data := append(p.Data, '[')
 	data = parser.AppendString(data, event)
-	var atts [][]byte
+	atts := p.Attachments
 	if len(args) > 0 {
 		data = append(data, ',')
 		var err error
@@ -110,41 +138,53 @@ func newEventPacket(nsp, event string, args []any) (*parser.Packet, error) {
 			return nil, err
 		}
 	}
-	data = append(data, ']')
-	p := &parser.Packet{Type: parser.Event, Namespace: nsp, Data: data, Attachments: atts}
-	if len(atts) > 0 {
-		p.Type = parser.BinaryEvent
-	}
-	return p, nil
+	return finish(p, data, atts, parser.BinaryEvent), nil
 }
 
 // newAckPacket encodes args as the ACK (or BINARY_ACK) of ack id.
 func newAckPacket(nsp string, id uint64, args []any) (*parser.Packet, error) {
-	data := make([]byte, 0, 2+16*len(args))
-	data = append(data, '[')
-	var atts [][]byte
+	size, natts := argsSize(args)
+	p := newPacket(parser.Ack, nsp, 2+size, natts)
+	p.ID, p.HasID = id, true
+	data := append(p.Data, '[')
+	atts := p.Attachments
 	var err error
 	if data, err = appendArgs(data, args, &atts); err != nil {
 		return nil, err
 	}
-	data = append(data, ']')
-	p := &parser.Packet{Type: parser.Ack, Namespace: nsp, ID: id, HasID: true, Data: data, Attachments: atts}
-	if len(atts) > 0 {
-		p.Type = parser.BinaryAck
-	}
-	return p, nil
+	return finish(p, data, atts, parser.BinaryAck), nil
+}
+
+// frames1 and frames2 hold the messages of a packet with a short text and
+// no attachment or one, the text included, in a single allocation.
+type frames1 struct {
+	msgs [1]engineio.Message
+	text [64]byte
+}
+
+type frames2 struct {
+	msgs [2]engineio.Message
+	text [64]byte
 }
 
 // frames turns a packet into the Engine.IO messages that carry it: its text,
 // then one binary message per attachment. The result may be shared by every
 // receiver of a broadcast.
 func frames(p *parser.Packet) []engineio.Message {
-	text := p.AppendText(make([]byte, 0, 8+len(p.Namespace)+len(p.Data)))
-	if len(p.Attachments) == 0 {
-		return []engineio.Message{{Data: text}}
+	size := 8 + len(p.Namespace) + len(p.Data)
+	var msgs []engineio.Message
+	var text []byte
+	switch {
+	case size > len(frames1{}.text) || len(p.Attachments) > 1:
+		msgs, text = make([]engineio.Message, 0, 1+len(p.Attachments)), make([]byte, 0, size)
+	case len(p.Attachments) == 0:
+		b := &frames1{}
+		msgs, text = b.msgs[:0], b.text[:0]
+	default:
+		b := &frames2{}
+		msgs, text = b.msgs[:0], b.text[:0]
 	}
-	msgs := make([]engineio.Message, 0, 1+len(p.Attachments))
-	msgs = append(msgs, engineio.Message{Data: text})
+	msgs = append(msgs, engineio.Message{Data: p.AppendText(text)})
 	for _, a := range p.Attachments {
 		msgs = append(msgs, engineio.Message{Data: slices.Clip(a), Binary: true})
 	}
