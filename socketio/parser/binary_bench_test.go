@@ -63,3 +63,33 @@ func BenchmarkSplitArray_BinaryEvent(b *testing.B) {
 		elems, _ = AppendElements(elems[:0], data)
 	}
 }
+
+// BenchmarkRenumber_BinaryAck16K re-encodes received arguments holding a
+// 16 KiB attachment for a reply: a bare placeholder and one inside an
+// object, with AppendRenumbered and with the algorithm it replaced.
+func BenchmarkRenumber_BinaryAck16K(b *testing.B) {
+	atts := [][]byte{echoAtt}
+	for _, arg := range []struct{ name, raw string }{
+		{"bare", `{"_placeholder":true,"num":0}`},
+		{"nested", `{"name":"a.png","size":16384,"data":{"_placeholder":true,"num":0}}`},
+	} {
+		raw := []byte(arg.raw)
+		for _, fn := range []struct {
+			name string
+			f    func(dst, raw []byte, atts [][]byte, out *[][]byte) ([]byte, bool)
+		}{{"AppendRenumbered", AppendRenumbered}, {"before", renumberedReference}} {
+			b.Run(arg.name+"/"+fn.name, func(b *testing.B) {
+				dst := make([]byte, 0, 128)
+				out := make([][]byte, 0, 2)
+				b.ReportAllocs()
+				for b.Loop() {
+					var ok bool
+					if dst, ok = fn.f(dst[:0], raw, atts, &out); !ok {
+						b.Fatal("refused")
+					}
+					out = out[:0]
+				}
+			})
+		}
+	}
+}
