@@ -31,3 +31,6 @@ func SetTestHookRegistered(f func(*Session)) (restore func()) {
 	testHookRegistered = f
 	return func() { testHookRegistered = nil }
 }
+
+// ParkAfter is how long an idle WebSocket reader waits before it parks.
+const ParkAfter = parkAfter

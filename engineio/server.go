@@ -29,6 +29,7 @@ type Server struct {
 	live       sync.WaitGroup // sessions not yet over
 	goroutines sync.WaitGroup // flushers, writers and close notifiers
 	flushers   flushers
+	poller     poller // parks the readers of idle WebSockets
 	stats      counters
 }
 
@@ -269,6 +270,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		srv.live.Wait()
+		srv.poller.stop()
 		srv.goroutines.Wait()
 		close(done)
 	}()
@@ -295,6 +297,7 @@ func (srv *Server) Close() error {
 		}
 	}
 	srv.live.Wait()
+	srv.poller.stop()
 	srv.goroutines.Wait()
 	return nil
 }

@@ -77,11 +77,24 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 }
 
 // readLoop reads the session's WebSocket until it ends, then marks the
-// session over.
+// session over. While the connection is idle it parks (see wire.wait) and
+// a new goroutine picks up where it left.
 func (s *Session) readLoop(ws *socket) {
-	defer s.finish()
+	if ws.wire.resume == nil { // first run; a parked reader resumes here
+		ws.wire.poller = &s.srv.poller
+		ws.wire.resume = func() { s.readLoop(ws) }
+	}
+	parked := false
+	defer func() {
+		if !parked {
+			s.finish()
+		}
+	}()
 	ctx := context.Background()
 	for {
+		if parked = !ws.wire.wait(); parked {
+			return
+		}
 		typ, data, err := ws.Read(ctx)
 		if err != nil {
 			s.close(endReason(err), err, false)
@@ -246,7 +259,11 @@ func (s *Session) writeLoop() {
 			s.mu.Unlock()
 			if closed {
 				if s.graceful {
+					// The close handshake reads the client's answer: not
+					// while the reader waits for data (see wire.wait).
+					ws.wire.rmu.Lock()
 					_ = ws.Close(websocket.StatusNormalClosure, "")
+					ws.wire.rmu.Unlock()
 				} else {
 					_ = ws.CloseNow()
 				}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -129,5 +130,22 @@ func TestWebSocket_PerMessageDeflateIsOptional(t *testing.T) {
 	writeText(t, ws, msg)
 	if got := readText(t, ws); got != msg {
 		t.Fatalf("echo = %q", got)
+	}
+}
+
+// An idle WebSocket's reader parks after engineio.ParkAfter; data wakes it, and so
+// does the end of the connection.
+func TestWireParkedReaderResumes(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	ws, _, r := h.wsHandshake()
+	time.Sleep(engineio.ParkAfter + 300*time.Millisecond)
+	writeText(t, ws, "4after the park")
+	if m := r.message(t); string(m.Data) != "after the park" {
+		t.Fatalf("got %q", m.Data)
+	}
+	time.Sleep(engineio.ParkAfter + 300*time.Millisecond)
+	_ = ws.CloseNow()
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportClose {
+		t.Errorf("reason %q", ev.reason)
 	}
 }

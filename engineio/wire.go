@@ -2,9 +2,13 @@ package engineio
 
 import (
 	"bufio"
+	"errors"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // wire is the connection under a WebSocket, between coder/websocket and the
@@ -24,11 +28,23 @@ import (
 type wire struct {
 	net.Conn
 	raw syscall.RawConn // nil when the connection has none (TLS)
-	pre []byte          // read past the handshake by the HTTP server
+	br  *bufio.Reader   // coder/websocket's reader
+	pre []byte          // read but not yet handed to br
+	buf *[]byte         // pooled backing of pre, if any
 
 	mu     sync.Mutex
 	corked bool
 	out    *[]byte // collected while corked
+
+	// Parking (see wait). rmu is held while the reader waits for data,
+	// and around a close handshake, the one time coder/websocket reads
+	// from another goroutine.
+	rmu        sync.Mutex
+	poller     *poller
+	resume     func() // restarts the reader
+	parked     atomic.Bool
+	registered bool   // with the poller's epoll
+	token      uint32 // the poller's name for it
 }
 
 // Buffer sizes handed to coder/websocket. A read fills rBuf with whatever
@@ -62,7 +78,8 @@ func newWire(c net.Conn, buffered *bufio.Reader) (*wire, *bufio.ReadWriter) {
 	if sc, ok := c.(syscall.Conn); ok {
 		w.raw, _ = sc.SyscallConn()
 	}
-	return w, bufio.NewReadWriter(bufio.NewReaderSize(w, rBuf), bufio.NewWriterSize(w, wBuf))
+	w.br = bufio.NewReaderSize(w, rBuf)
+	return w, bufio.NewReadWriter(w.br, bufio.NewWriterSize(w, wBuf))
 }
 
 func (w *wire) Read(p []byte) (int, error) {
@@ -70,10 +87,75 @@ func (w *wire) Read(p []byte) (int, error) {
 		n := copy(p, w.pre)
 		if w.pre = w.pre[n:]; len(w.pre) == 0 {
 			w.pre = nil
+			if w.buf != nil {
+				reads.Put(w.buf)
+				w.buf = nil
+			}
 		}
 		return n, nil
 	}
 	return w.Conn.Read(p)
+}
+
+// Close closes the connection and resumes a parked reader, which then
+// meets the end and finishes its session.
+func (w *wire) Close() error {
+	err := w.Conn.Close()
+	w.wake()
+	return err
+}
+
+// parkAfter is how long a reader waits for data before it parks.
+const parkAfter = time.Second
+
+var reads = sync.Pool{New: func() any { b := make([]byte, rBuf); return &b }}
+
+// wait returns true once there is data to read (or the connection has
+// ended: the read then reports it). A reader that waited parkAfter in vain
+// parks instead: wait registers the connection with the poller and returns
+// false, and the reader must end; w.resume runs on a new goroutine when
+// data comes. An idle connection then costs no goroutine.
+//
+// The wait reads what has come into a pooled buffer, the read that coder/
+// websocket would have made, so a busy connection makes no extra system
+// call.
+func (w *wire) wait() bool {
+	if w.poller == nil || w.raw == nil {
+		return true
+	}
+	w.rmu.Lock()
+	defer w.rmu.Unlock()
+	if w.br.Buffered() > 0 || len(w.pre) > 0 {
+		return true
+	}
+	bp := reads.Get().(*[]byte)
+	n := 0
+	_ = w.Conn.SetReadDeadline(time.Now().Add(parkAfter))
+	err := w.raw.Read(func(fd uintptr) bool {
+		var rerr error
+		n, rerr = syscall.Read(int(fd), *bp)
+		return rerr != syscall.EAGAIN
+	})
+	n = max(n, 0)
+	_ = w.Conn.SetReadDeadline(time.Time{})
+	if n > 0 {
+		w.pre, w.buf = (*bp)[:n], bp
+		return true
+	}
+	reads.Put(bp)
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return true // an end or an error, which the reader's read meets again
+	}
+	return !w.poller.park(w)
+}
+
+// wake resumes a parked reader; the poller calls it when the connection
+// is readable, Close when it ends.
+func (w *wire) wake() {
+	if w.parked.CompareAndSwap(true, false) {
+		w.poller.forget(w)
+		go w.resume()
+	}
 }
 
 // Write sends p, or adds it to the batch while corked. Frames coder/websocket

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package engineio
+
+// poller parks readers on Linux only; elsewhere each WebSocket keeps its
+// reader goroutine.
+type poller struct{}
+
+func (p *poller) park(*wire) bool { return false }
+func (p *poller) stop()           {}
+func (p *poller) forget(*wire)    {}
