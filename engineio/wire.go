@@ -45,6 +45,8 @@ type wire struct {
 	parked     atomic.Bool
 	registered bool   // with the poller's epoll
 	token      uint32 // the poller's name for it
+	armed      bool   // a read deadline is set for parking
+	active     bool   // data came since it was set
 }
 
 // Buffer sizes handed to coder/websocket. A read fills rBuf with whatever
@@ -94,7 +96,15 @@ func (w *wire) Read(p []byte) (int, error) {
 		}
 		return n, nil
 	}
-	return w.Conn.Read(p)
+	n, err := w.Conn.Read(p)
+	if w.armed && errors.Is(err, os.ErrDeadlineExceeded) {
+		// The deadline is wait's, not coder/websocket's: a message
+		// that takes long to arrive is no error.
+		w.armed = false
+		_ = w.Conn.SetReadDeadline(time.Time{})
+		return w.Conn.Read(p)
+	}
+	return n, err
 }
 
 // Close closes the connection and resumes a parked reader, which then
@@ -128,25 +138,39 @@ func (w *wire) wait() bool {
 	if w.br.Buffered() > 0 || len(w.pre) > 0 {
 		return true
 	}
+	// The deadline is set once per parkAfter, not per message: a busy
+	// connection pays no timer per read.
+	if !w.armed {
+		w.armed, w.active = true, false
+		_ = w.Conn.SetReadDeadline(time.Now().Add(parkAfter))
+	}
 	bp := reads.Get().(*[]byte)
-	n := 0
-	_ = w.Conn.SetReadDeadline(time.Now().Add(parkAfter))
-	err := w.raw.Read(func(fd uintptr) bool {
-		var rerr error
-		n, rerr = syscall.Read(int(fd), *bp)
-		return rerr != syscall.EAGAIN
-	})
-	n = max(n, 0)
-	_ = w.Conn.SetReadDeadline(time.Time{})
-	if n > 0 {
-		w.pre, w.buf = (*bp)[:n], bp
-		return true
+	for {
+		n := 0
+		err := w.raw.Read(func(fd uintptr) bool {
+			var rerr error
+			n, rerr = syscall.Read(int(fd), *bp)
+			return rerr != syscall.EAGAIN
+		})
+		if n > 0 {
+			w.pre, w.buf = (*bp)[:n], bp
+			w.active = true
+			return true
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			reads.Put(bp)
+			return true // an end or an error, which the reader's read meets again
+		}
+		if w.active { // not idle for long: wait another parkAfter
+			w.active = false
+			_ = w.Conn.SetReadDeadline(time.Now().Add(parkAfter))
+			continue
+		}
+		reads.Put(bp)
+		w.armed = false
+		_ = w.Conn.SetReadDeadline(time.Time{})
+		return !w.poller.park(w)
 	}
-	reads.Put(bp)
-	if !errors.Is(err, os.ErrDeadlineExceeded) {
-		return true // an end or an error, which the reader's read meets again
-	}
-	return !w.poller.park(w)
 }
 
 // wake resumes a parked reader; the poller calls it when the connection
