@@ -259,8 +259,10 @@ func (s *Session) writeLoop() {
 			s.mu.Unlock()
 			if closed {
 				if s.graceful {
-					// The close handshake reads the client's answer: not
-					// while the reader waits for data (see wire.wait).
+					// The close handshake reads the client's answer: wake
+					// a waiting reader to read it, and never alongside
+					// its wait (see wire.wait).
+					ws.wire.interrupt()
 					ws.wire.rmu.Lock()
 					_ = ws.Close(websocket.StatusNormalClosure, "")
 					ws.wire.rmu.Unlock()

@@ -47,6 +47,7 @@ type wire struct {
 	token      uint32 // the poller's name for it
 	armed      bool   // a read deadline is set for parking
 	active     bool   // data came since it was set
+	closing    atomic.Bool
 }
 
 // Buffer sizes handed to coder/websocket. A read fills rBuf with whatever
@@ -146,6 +147,12 @@ func (w *wire) wait() bool {
 	}
 	bp := reads.Get().(*[]byte)
 	for {
+		if w.closing.Load() {
+			reads.Put(bp)
+			w.armed = false
+			_ = w.Conn.SetReadDeadline(time.Time{})
+			return true // the reader's read takes the close handshake
+		}
 		n := 0
 		err := w.raw.Read(func(fd uintptr) bool {
 			var rerr error
@@ -161,7 +168,7 @@ func (w *wire) wait() bool {
 			reads.Put(bp)
 			return true // an end or an error, which the reader's read meets again
 		}
-		if w.active { // not idle for long: wait another parkAfter
+		if w.active && !w.closing.Load() { // not idle for long: wait another parkAfter
 			w.active = false
 			_ = w.Conn.SetReadDeadline(time.Now().Add(parkAfter))
 			continue
@@ -171,6 +178,16 @@ func (w *wire) wait() bool {
 		_ = w.Conn.SetReadDeadline(time.Time{})
 		return !w.poller.park(w)
 	}
+}
+
+// interrupt ends a wait at once and keeps the reader from parking: the
+// close handshake needs it reading (see wait).
+func (w *wire) interrupt() {
+	if w.poller == nil || w.raw == nil {
+		return // the reader never waits
+	}
+	w.closing.Store(true)
+	_ = w.Conn.SetReadDeadline(time.Unix(1, 0))
 }
 
 // wake resumes a parked reader; the poller calls it when the connection
