@@ -73,6 +73,7 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 	}
 	// coder/websocket reads 32 KiB by default; the protocol promises maxPayload.
 	ws.SetReadLimit(int64(srv.opts.MaxPayload))
+	hj.wire.poller = &srv.poller
 	return &socket{ws, hj.wire}
 }
 
@@ -81,7 +82,6 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 // a new goroutine picks up where it left.
 func (s *Session) readLoop(ws *socket) {
 	if ws.wire.resume == nil { // first run; a parked reader resumes here
-		ws.wire.poller = &s.srv.poller
 		ws.wire.resume = func() { s.readLoop(ws) }
 	}
 	parked := false
