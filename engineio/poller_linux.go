@@ -53,10 +53,16 @@ func (p *poller) closeFDs() {
 	_ = syscall.Close(p.epfd)
 }
 
+// ready starts the poller, if it has not yet; the server calls it at its
+// first WebSocket, so the poller's descriptors and goroutine come with the
+// first connection that may park rather than at a moment that depends on
+// timing.
+func (p *poller) ready() { p.once.Do(p.start) }
+
 // park registers w, whose reader is about to end, and reports whether it
 // did; when it did, a readable connection (or its close) resumes the reader.
 func (p *poller) park(w *wire) bool {
-	p.once.Do(p.start)
+	p.ready()
 	p.mu.Lock()
 	if p.err != nil {
 		p.mu.Unlock()

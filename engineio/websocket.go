@@ -73,6 +73,7 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 	}
 	// coder/websocket reads 32 KiB by default; the protocol promises maxPayload.
 	ws.SetReadLimit(int64(srv.opts.MaxPayload))
+	srv.poller.ready()
 	hj.wire.poller = &srv.poller
 	return &socket{ws, hj.wire}
 }
