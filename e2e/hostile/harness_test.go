@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -387,6 +389,45 @@ func (s *server) pprof(path string) (string, error) {
 		return "", fmt.Errorf("GET %s: %s: %s", path, resp.Status, bytes.TrimSpace(b))
 	}
 	return string(b), nil
+}
+
+// closeReasons is how many sessions the server has closed, by reason,
+// from its /debug/vars: why a kept client lost its session.
+func (s *server) closeReasons() string {
+	body, err := s.pprof("/debug/vars")
+	if err != nil {
+		return err.Error()
+	}
+	var vars struct {
+		Sio struct {
+			Engine struct{ SessionsClosed map[string]uint64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &vars); err != nil {
+		return fmt.Sprintf("/debug/vars: %v", err)
+	}
+	var parts []string
+	for reason, n := range vars.Sio.Engine.SessionsClosed {
+		parts = append(parts, fmt.Sprintf("%s %d", reason, n))
+	}
+	slices.Sort(parts)
+	return "sessions closed so far: " + strings.Join(parts, ", ")
+}
+
+// engineStacks is the server's goroutines that are in the engineio
+// package, grouped by stack: whether writers or readers are stuck.
+func (s *server) engineStacks() string {
+	body, err := s.pprof("/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return err.Error()
+	}
+	var groups []string
+	for g := range strings.SplitSeq(body, "\n\n") {
+		if strings.Contains(g, "sio/engineio.") {
+			groups = append(groups, g)
+		}
+	}
+	return strings.Join(groups, "\n\n")
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

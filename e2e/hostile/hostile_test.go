@@ -186,7 +186,8 @@ func (e *env) checkHealth(t *testing.T) string {
 		err := kept.echo(ctx, fmt.Sprintf(`"kept-%d"`, n))
 		cancel()
 		if err != nil {
-			t.Errorf("the kept %s client got no echo ack within %v: %v", kept.transport, healthyWithin, err)
+			t.Errorf("the kept %s client got no echo ack within %v: %v\nserver: %s\nits engineio goroutines:\n%s",
+				kept.transport, healthyWithin, err, e.srv.closeReasons(), e.srv.engineStacks())
 			parts = append(parts, "kept "+kept.transport+" FAILED")
 			if kept.isClosed() {
 				// Replace it so that later cases are still checked.

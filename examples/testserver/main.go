@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"errors"
+	"expvar"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -98,6 +99,10 @@ func run(c config) error {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		// The server's counters (sessions closed by reason and so on), for
+		// tests that must tell why a session ended.
+		expvar.Publish("sio", expvar.Func(func() any { return io.Stats() }))
+		mux.Handle("/debug/vars", expvar.Handler())
 	}
 
 	ln, err := net.Listen("tcp", c.addr)
