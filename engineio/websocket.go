@@ -260,13 +260,7 @@ func (s *Session) writeLoop() {
 			s.mu.Unlock()
 			if closed {
 				if s.graceful {
-					// The close handshake reads the client's answer: wake
-					// a waiting reader to read it, and never alongside
-					// its wait (see wire.wait).
-					ws.wire.interrupt()
-					ws.wire.rmu.Lock()
-					_ = ws.Close(websocket.StatusNormalClosure, "")
-					ws.wire.rmu.Unlock()
+					ws.wire.handshake(func() { _ = ws.Close(websocket.StatusNormalClosure, "") })
 				} else {
 					_ = ws.CloseNow()
 				}

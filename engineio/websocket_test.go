@@ -3,7 +3,14 @@ package engineio_test
 // Section A4 (WebSocket transport) of protocol.md.
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +154,58 @@ func TestWireParkedReaderResumes(t *testing.T) {
 	_ = ws.CloseNow()
 	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportClose {
 		t.Errorf("reason %q", ev.reason)
+	}
+}
+
+// A graceful close of a session whose reader has parked still waits for
+// the client's answer to the close frame before it drops the connection.
+// The client here is a bare socket, so it can answer late.
+func TestWireParkedReaderClosesWithHandshake(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	c, err := net.Dial("tcp", strings.TrimPrefix(h.ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(waitTimeout))
+	fmt.Fprintf(c, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"+
+		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", res, err)
+	}
+	frame := func() (op byte, payload []byte) {
+		t.Helper()
+		var hdr [2]byte
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			t.Fatalf("reading a frame: %v", err)
+		}
+		payload = make([]byte, hdr[1]&0x7f) // the server's frames here are short
+		if _, err := io.ReadFull(br, payload); err != nil {
+			t.Fatalf("reading a frame: %v", err)
+		}
+		return hdr[0] & 0x0f, payload
+	}
+	if op, p := frame(); op != 1 || p[0] != '0' {
+		t.Fatalf("first frame: op %d %q", op, p)
+	}
+	r := h.session()
+	time.Sleep(engineio.ParkAfter + 300*time.Millisecond)
+	r.s.Close()
+	if op, p := frame(); op != 8 || len(p) < 2 || int(p[0])<<8|int(p[1]) != int(websocket.StatusNormalClosure) {
+		t.Fatalf("want a close frame 1000, got op %d %q", op, p)
+	}
+	// Answer late: the connection must still be open meanwhile.
+	_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := br.ReadByte(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the server dropped the connection before the client answered its close: %v", err)
+	}
+	_ = c.SetDeadline(time.Now().Add(waitTimeout))
+	if _, err := c.Write([]byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8}); err != nil { // close 1000, zero mask
+		t.Fatal(err)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("after the handshake: %v, want the connection closed", err)
 	}
 }

@@ -190,6 +190,19 @@ func (w *wire) interrupt() {
 	_ = w.Conn.SetReadDeadline(time.Unix(1, 0))
 }
 
+// handshake runs closeHandshake, which reads the client's answer: it wakes
+// a waiting reader to read it, and never reads alongside a wait.
+func (w *wire) handshake(closeHandshake func()) {
+	w.interrupt()
+	w.rmu.Lock()
+	defer w.rmu.Unlock()
+	if w.raw != nil {
+		// interrupt's deadline, which a parked reader did not clear.
+		_ = w.Conn.SetReadDeadline(time.Time{})
+	}
+	closeHandshake()
+}
+
 // wake resumes a parked reader; the poller calls it when the connection
 // is readable, Close when it ends.
 func (w *wire) wake() {
