@@ -307,16 +307,23 @@ func TestDynamicNamespaceOfRegexp(t *testing.T) {
 func TestDynamicNamespaceParentBroadcastToRoom(t *testing.T) {
 	srv, ts := newServer(t, nil)
 	parent := srv.OfFunc(func(name string) bool { return strings.HasPrefix(name, "/team-") })
+	handled := make(chan *socketio.Socket, 3)
 	parent.OnConnection(func(s *socketio.Socket) {
 		if s.Handshake().Auth["vip"] == true {
 			s.Join("vip")
 		}
+		handled <- s
 	})
 	a, b := dial(t, ts), dial(t, ts)
 	a.connect("/team-a", `{"vip":true}`)
 	b.connect("/team-b", `{"vip":false}`)
 	b2 := dial(t, ts)
 	b2.connect("/team-b", `{"vip":true}`)
+	// The CONNECT reply can reach a client before its connection handler
+	// has run (as with the reference server): broadcast once all three have.
+	for range 3 {
+		recv(t, handled)
+	}
 	if err := parent.To("vip").Emit("news"); err != nil {
 		t.Fatal(err)
 	}
