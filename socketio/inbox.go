@@ -2,12 +2,14 @@ package socketio
 
 import "sync"
 
-// inbox runs a socket's work one task at a time, in order, on a goroutine
-// that exists only while there is work: an idle socket costs none.
+// inbox runs a socket's work one task at a time, in order, on a worker
+// goroutine held only while there is work: an idle socket costs none.
 type inbox struct {
 	mu      sync.Mutex
-	tasks   []func()
+	tasks   []func() // from head on
+	head    int
 	running bool
+	srv     *Server
 }
 
 // push queues fn. Past the server's MaxPendingEvents it refuses (a client
@@ -15,33 +17,38 @@ type inbox struct {
 func (b *inbox) push(s *Socket, fn func(), force bool) bool {
 	srv := s.nsp.srv
 	b.mu.Lock()
-	if !force && len(b.tasks) >= srv.opts.MaxPendingEvents {
+	if !force && len(b.tasks)-b.head >= srv.opts.MaxPendingEvents {
 		b.mu.Unlock()
 		return false
 	}
 	b.tasks = append(b.tasks, fn)
 	if !b.running {
 		b.running = true
+		b.srv = srv
 		srv.wg.Add(1)
-		go b.drain(srv)
+		srv.workers.run(b)
 	}
 	b.mu.Unlock()
 	return true
 }
 
-func (b *inbox) drain(srv *Server) {
-	defer srv.wg.Done()
+func (b *inbox) drain() {
+	defer b.srv.wg.Done()
 	for {
 		b.mu.Lock()
-		if len(b.tasks) == 0 {
+		if b.head == len(b.tasks) {
 			b.running = false
-			b.tasks = nil
+			clear(b.tasks)
+			b.tasks, b.head = b.tasks[:0], 0
+			if cap(b.tasks) > 64 { // a burst's queue is not kept
+				b.tasks = nil
+			}
 			b.mu.Unlock()
 			return
 		}
-		fn := b.tasks[0]
-		b.tasks[0] = nil
-		b.tasks = b.tasks[1:]
+		fn := b.tasks[b.head]
+		b.tasks[b.head] = nil
+		b.head++
 		b.mu.Unlock()
 		fn()
 	}

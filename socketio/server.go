@@ -24,13 +24,14 @@ type Server struct {
 	nsps    map[string]*Namespace
 	parents []*Namespace // dynamic namespaces, in the order added
 
-	wg    sync.WaitGroup // socket inboxes
-	stats counters
+	wg      sync.WaitGroup // socket inboxes
+	workers *workers       // run the inboxes
+	stats   counters
 }
 
 // NewServer returns a server with the given options (nil for defaults).
 func NewServer(opts *Options) *Server {
-	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
+	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace), workers: newWorkers()}
 	eopts := srv.opts.Engine
 	if eopts == nil {
 		eopts = &engineio.Options{}
@@ -196,6 +197,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	srv.closeAdapters()
+	srv.workers.close()
 	return err
 }
 
@@ -205,6 +207,7 @@ func (srv *Server) Close() error {
 	err := srv.eio.Close()
 	srv.wg.Wait()
 	srv.closeAdapters()
+	srv.workers.close()
 	return err
 }
 
