@@ -35,8 +35,6 @@ func (f *flushers) push(s *Session) {
 // run flushes queued sessions until none is left.
 func (f *flushers) run(srv *Server) {
 	defer srv.goroutines.Done()
-	bp := textBufs.Get().(*[]byte)
-	defer textBufs.Put(bp)
 	for {
 		f.mu.Lock()
 		if f.head == len(f.queue) {
@@ -51,6 +49,6 @@ func (f *flushers) run(srv *Server) {
 		f.head++
 		f.mu.Unlock()
 		s.mu.Lock()
-		s.writeNow(bp)
+		s.writeNow()
 	}
 }

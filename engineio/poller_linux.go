@@ -6,7 +6,7 @@ import (
 	"syscall"
 )
 
-// poller watches the connections of parked readers (see wire.wait) with an
+// poller watches the connections of parked readers (see socket.wait) with an
 // epoll instance of its own, one goroutine for the whole server, so an idle
 // connection keeps no goroutine and no stack. Registrations are one-shot
 // and level-triggered: data that came before a reader parked wakes it at
@@ -19,11 +19,11 @@ type poller struct {
 	err    error
 	done   chan struct{}
 	mu     sync.Mutex
-	parked map[uint32]*wire
+	parked map[uint32]*socket
 	next   uint32
 }
 
-// stopToken marks the stop pipe's events; wire tokens start at 1.
+// stopToken marks the stop pipe's events; socket tokens start at 1.
 const stopToken = 0
 
 func (p *poller) start() {
@@ -42,7 +42,7 @@ func (p *poller) start() {
 		p.closeFDs()
 		return
 	}
-	p.parked = make(map[uint32]*wire)
+	p.parked = make(map[uint32]*socket)
 	p.done = make(chan struct{})
 	go p.loop()
 }
@@ -61,7 +61,7 @@ func (p *poller) ready() { p.once.Do(p.start) }
 
 // park registers w, whose reader is about to end, and reports whether it
 // did; when it did, a readable connection (or its close) resumes the reader.
-func (p *poller) park(w *wire) bool {
+func (p *poller) park(w *socket) bool {
 	p.ready()
 	p.mu.Lock()
 	if p.err != nil {
@@ -98,7 +98,7 @@ func (p *poller) park(w *wire) bool {
 	return !w.parked.CompareAndSwap(true, false)
 }
 
-func (p *poller) forget(w *wire) {
+func (p *poller) forget(w *socket) {
 	p.mu.Lock()
 	if p.parked[w.token] == w {
 		delete(p.parked, w.token)
@@ -120,7 +120,7 @@ func (p *poller) loop() {
 			p.mu.Lock()
 			p.err = err
 			all := p.parked
-			p.parked = map[uint32]*wire{}
+			p.parked = map[uint32]*socket{}
 			p.mu.Unlock()
 			for _, w := range all {
 				w.wake()

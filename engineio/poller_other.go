@@ -6,7 +6,7 @@ package engineio
 // reader goroutine.
 type poller struct{}
 
-func (p *poller) ready()          {}
-func (p *poller) park(*wire) bool { return false }
-func (p *poller) stop()           {}
-func (p *poller) forget(*wire)    {}
+func (p *poller) ready()            {}
+func (p *poller) park(*socket) bool { return false }
+func (p *poller) stop()             {}
+func (p *poller) forget(*socket)    {}

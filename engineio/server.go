@@ -153,7 +153,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 	if !srv.register(s) {
 		s.recvMu.Unlock()
 		if s.ws != nil {
-			_ = s.ws.Close(4000, ReasonShuttingDown)
+			s.ws.closeNow(4000, ReasonShuttingDown)
 		} else {
 			http.Error(w, ReasonShuttingDown, http.StatusServiceUnavailable)
 		}

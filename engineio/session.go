@@ -221,7 +221,7 @@ func (s *Session) kick() {
 	case s.transport == WebSocket:
 		if !s.writing {
 			s.writing = true
-			if s.ws.wire.raw != nil {
+			if s.ws.raw != nil {
 				s.srv.flushers.push(s)
 			} else {
 				s.startWriter() // no non-blocking write (TLS)

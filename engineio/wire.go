@@ -3,291 +3,472 @@ package engineio
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/seed-e3ad8a97/sio/engineio/parser"
 )
 
-// wire is the connection under a WebSocket, between coder/websocket and the
-// kernel. It exists for two reasons.
+// socket is a WebSocket on a hijacked connection. It reads and writes the
+// frames itself, for two reasons.
 //
-// Memory: net/http hands a hijacked connection over with 4 KiB read and
-// write buffers that coder/websocket would keep for the connection's life.
-// The buffers wire gives it are small (most Socket.IO frames are small;
-// larger payloads bypass them), and the batch buffer below is pooled, so an
-// idle connection holds almost nothing.
+// Memory: an idle connection keeps no buffer (the read buffer is pooled and
+// held only while a message is partly read, the write batch only while it
+// leaves) and, once its reader has parked, no goroutine.
 //
-// System calls: while corked, the frames coder/websocket writes are
-// collected, and leave in one write (it flushes after every frame). That
-// write can be tried without blocking: a sender that finds its session idle
-// writes its reply itself rather than waking a writer goroutine, and leaves
-// to one only what the kernel would not take at once.
-type wire struct {
-	net.Conn
-	raw syscall.RawConn // nil when the connection has none (TLS)
-	br  *bufio.Reader   // coder/websocket's reader
-	pre []byte          // read but not yet handed to br
-	buf *[]byte         // pooled backing of pre, if any
+// System calls: the frames of a batch leave in one write, which a sender
+// can try without blocking, writing its reply itself rather than waking a
+// writer goroutine (see Session.writeNow); a payload longer than what one
+// read brings is read straight into the message.
+type socket struct {
+	conn    net.Conn
+	raw     syscall.RawConn // nil when the connection has none (TLS)
+	limit   int             // largest message: MaxPayload
+	deflate *Deflate        // nil unless negotiated
 
-	mu     sync.Mutex
-	corked bool
-	out    *[]byte // collected while corked
-
-	// Parking (see wait). rmu is held while the reader waits for data,
-	// and around a close handshake, the one time coder/websocket reads
-	// from another goroutine.
-	rmu        sync.Mutex
+	// Read side, used by one reader at a time.
+	in         []byte  // read but not yet consumed
+	inBuf      *[]byte // pooled backing of in, if any
 	poller     *poller
-	resume     func() // restarts the reader
+	resume     func() // restarts a parked reader
 	parked     atomic.Bool
 	registered bool   // with the poller's epoll
 	token      uint32 // the poller's name for it
 	armed      bool   // a read deadline is set for parking
 	active     bool   // data came since it was set
-	closing    atomic.Bool
+
+	// Write side, under mu. A writer that must not block takes it with
+	// TryLock: only the reader's control frames hold it while blocked.
+	mu        sync.Mutex
+	corked    bool
+	out       *[]byte     // the batch
+	closeSent atomic.Bool // set under mu, read without it
+	closeWait *time.Timer // ends the connection if the client does not answer a close
 }
 
-// Buffer sizes handed to coder/websocket. A read fills rBuf with whatever
-// the kernel has (a small frame whole, with the header of the next); a
-// payload longer than it is read straight into the message. Frame headers
-// go through wBuf, payloads longer than it straight to the wire.
 const (
+	// rBuf is the read buffer: a small frame whole, with the header of
+	// the next.
 	rBuf = 512
-	wBuf = 128
+	// batchBytes is how much a batch collects before it is written:
+	// enough to make a burst of small frames one system call, little
+	// enough that big frames are not copied into ever larger buffers.
+	batchBytes = 64 << 10
+	// maxPooledBatch: a batch buffer that grew past it (a frame bigger
+	// than a batch) is left to the garbage collector.
+	maxPooledBatch = 2 * batchBytes
+	// controlWriteTimeout bounds the write of a control frame, and
+	// closeTimeout the wait for the client's answer to a close.
+	controlWriteTimeout = 5 * time.Second
+	closeTimeout        = 5 * time.Second
+	// parkAfter is how long a reader waits for data before it parks.
+	parkAfter = time.Second
 )
 
-// batchBytes is how much a batch collects before it is written: enough to
-// make a burst of small frames one system call, little enough that big
-// frames are not copied into ever larger buffers.
-const batchBytes = 64 << 10
+var (
+	reads   = sync.Pool{New: func() any { b := make([]byte, rBuf); return &b }}
+	batches = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+)
 
-// batches recycles batch buffers; one that grew past maxPooledBatch (a
-// frame bigger than a batch) is left to the garbage collector.
-var batches = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-const maxPooledBatch = 2 * batchBytes
-
-// newWire wraps a hijacked connection; buffered is what the HTTP server had
-// read of it past the request.
-func newWire(c net.Conn, buffered *bufio.Reader) (*wire, *bufio.ReadWriter) {
-	w := &wire{Conn: c}
+// newSocket wraps a hijacked connection; buffered is what the HTTP server
+// had read of it past the request.
+func newSocket(c net.Conn, buffered *bufio.Reader, limit int, deflate *Deflate) *socket {
+	ws := &socket{conn: c, limit: limit, deflate: deflate}
 	if n := buffered.Buffered(); n > 0 {
 		b, _ := buffered.Peek(n)
-		w.pre = append([]byte(nil), b...)
+		ws.in = append([]byte(nil), b...)
 	}
 	if sc, ok := c.(syscall.Conn); ok {
-		w.raw, _ = sc.SyscallConn()
+		ws.raw, _ = sc.SyscallConn()
 	}
-	w.br = bufio.NewReaderSize(w, rBuf)
-	return w, bufio.NewReadWriter(w.br, bufio.NewWriterSize(w, wBuf))
+	return ws
 }
 
-func (w *wire) Read(p []byte) (int, error) {
-	if len(w.pre) > 0 {
-		n := copy(p, w.pre)
-		if w.pre = w.pre[n:]; len(w.pre) == 0 {
-			w.pre = nil
-			if w.buf != nil {
-				reads.Put(w.buf)
-				w.buf = nil
+// --- Reading ---
+
+// read returns the next message, answering pings and a close on the way.
+// It is called by one goroutine at a time.
+func (ws *socket) read() (binary bool, msg []byte, err error) {
+	started, compressed := false, false
+	for {
+		h, err := ws.readHeader()
+		if err != nil {
+			return false, nil, err
+		}
+		switch {
+		case !h.masked:
+			return false, nil, ws.fail(closeProtocolError, "unmasked client frame")
+		case h.rsv23, h.rsv1 && (ws.deflate == nil || h.op == opContinuation || h.op >= opClose):
+			return false, nil, ws.fail(closeProtocolError, "reserved bit set")
+		}
+		switch h.op {
+		case opPing, opPong, opClose:
+			if !h.fin || h.length > 125 {
+				return false, nil, ws.fail(closeProtocolError, "fragmented or long control frame")
+			}
+			p, err := ws.readPayload(nil, h)
+			if err != nil {
+				return false, nil, err
+			}
+			if err := ws.control(h.op, p); err != nil {
+				return false, nil, err
+			}
+			continue
+		case opText, opBinary:
+			if started {
+				return false, nil, ws.fail(closeProtocolError, "new message inside a fragmented one")
+			}
+			started, binary, compressed = true, h.op == opBinary, h.rsv1
+		case opContinuation:
+			if !started {
+				return false, nil, ws.fail(closeProtocolError, "continuation without a message")
+			}
+		default:
+			return false, nil, ws.fail(closeProtocolError, fmt.Sprintf("unknown opcode %d", h.op))
+		}
+		if int64(len(msg))+h.length > int64(ws.limit) {
+			return false, nil, ws.fail(closeTooBig, "")
+		}
+		if msg, err = ws.readPayload(msg, h); err != nil {
+			return false, nil, err
+		}
+		if !h.fin {
+			continue
+		}
+		if compressed {
+			if msg, err = inflate(msg, ws.limit); err != nil {
+				if errors.Is(err, errWSTooBig) {
+					return false, nil, ws.fail(closeTooBig, "")
+				}
+				return false, nil, ws.fail(closeProtocolError, err.Error())
 			}
 		}
-		return n, nil
+		if ws.closing() { // data after the server's close: not for the session
+			msg, started = msg[:0], false
+			continue
+		}
+		if msg == nil {
+			msg = []byte{}
+		}
+		return binary, msg, nil
 	}
-	n, err := w.Conn.Read(p)
-	if w.armed && errors.Is(err, os.ErrDeadlineExceeded) {
-		// The deadline is wait's, not coder/websocket's: a message
-		// that takes long to arrive is no error.
-		w.armed = false
-		_ = w.Conn.SetReadDeadline(time.Time{})
-		return w.Conn.Read(p)
+}
+
+// readHeader reads a frame header.
+func (ws *socket) readHeader() (frameHeader, error) {
+	if err := ws.fill(2); err != nil {
+		return frameHeader{}, err
+	}
+	n := 2
+	switch ws.in[1] & 0x7f {
+	case 126:
+		n += 2
+	case 127:
+		n += 8
+	}
+	if ws.in[1]&0x80 != 0 {
+		n += 4
+	}
+	if err := ws.fill(n); err != nil {
+		return frameHeader{}, err
+	}
+	h, err := parseFrameHeader(ws.in)
+	if err != nil {
+		return h, ws.fail(closeProtocolError, err.Error())
+	}
+	ws.consume(h.headerSize)
+	return h, nil
+}
+
+// readPayload appends the frame's payload, unmasked, to dst: what the
+// buffer holds, then the rest straight from the connection.
+func (ws *socket) readPayload(dst []byte, h frameHeader) ([]byte, error) {
+	start := len(dst)
+	dst = slices.Grow(dst, int(h.length))[:start+int(h.length)]
+	p := dst[start:]
+	n := copy(p, ws.in)
+	ws.consume(n)
+	for n < len(p) {
+		m, err := ws.connRead(p[n:])
+		n += m
+		if err != nil && n < len(p) {
+			return nil, err
+		}
+	}
+	mask(p, h.maskKey, 0)
+	return dst, nil
+}
+
+// fill reads until the buffer holds n bytes (n ≤ maxFrameHeader).
+func (ws *socket) fill(n int) error {
+	for len(ws.in) < n {
+		if ws.inBuf == nil {
+			ws.inBuf = reads.Get().(*[]byte)
+		}
+		buf := *ws.inBuf
+		m := copy(buf, ws.in)
+		k, err := ws.connRead(buf[m:])
+		ws.in = buf[:m+k]
+		if err != nil && len(ws.in) < n {
+			return err
+		}
+	}
+	return nil
+}
+
+// consume drops n bytes of the buffer; an empty buffer goes back to the
+// pool, so an idle connection holds none.
+func (ws *socket) consume(n int) {
+	ws.in = ws.in[n:]
+	if len(ws.in) == 0 {
+		ws.in = nil
+		if ws.inBuf != nil {
+			reads.Put(ws.inBuf)
+			ws.inBuf = nil
+		}
+	}
+}
+
+// connRead reads from the connection. A deadline set by wait is no error
+// here: a message that is slow to arrive is not.
+func (ws *socket) connRead(p []byte) (int, error) {
+	n, err := ws.conn.Read(p)
+	if ws.armed && errors.Is(err, os.ErrDeadlineExceeded) {
+		ws.armed = false
+		_ = ws.conn.SetReadDeadline(time.Time{})
+		if n > 0 {
+			return n, nil
+		}
+		return ws.conn.Read(p)
 	}
 	return n, err
 }
 
-// Close closes the connection and resumes a parked reader, which then
-// meets the end and finishes its session.
-func (w *wire) Close() error {
-	err := w.Conn.Close()
-	w.wake()
-	return err
+// control answers a control frame; an error ends the reading.
+func (ws *socket) control(op byte, p []byte) error {
+	switch op {
+	case opPing:
+		if err := ws.writeControl(opPong, p); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	case opPong:
+		return nil
+	}
+	code, err := parseClosePayload(p)
+	if err != nil {
+		return ws.fail(closeProtocolError, err.Error())
+	}
+	// Answer with the same code (none if it sent none), unless this
+	// was the answer to the server's close; then the connection ends.
+	var reply []byte
+	if code != closeNoStatus {
+		reply = p[:2]
+	}
+	_ = ws.writeControl(opClose, reply)
+	ws.abort()
+	return &closeError{code: code}
 }
 
-// parkAfter is how long a reader waits for data before it parks.
-const parkAfter = time.Second
+// fail ends the connection for a client's fault: a close frame with code,
+// then the end, without waiting for an answer.
+func (ws *socket) fail(code int, why string) error {
+	_ = ws.writeControl(opClose, closePayload(code, ""))
+	ws.abort()
+	if code == closeTooBig {
+		return errWSTooBig
+	}
+	return fmt.Errorf("%w: %s", errWSProtocol, why)
+}
 
-var reads = sync.Pool{New: func() any { b := make([]byte, rBuf); return &b }}
+// closing reports whether the server has sent its close frame.
+func (ws *socket) closing() bool { return ws.closeSent.Load() }
+
+// --- Parking ---
 
 // wait returns true once there is data to read (or the connection has
 // ended: the read then reports it). A reader that waited parkAfter in vain
 // parks instead: wait registers the connection with the poller and returns
-// false, and the reader must end; w.resume runs on a new goroutine when
+// false, and the reader must end; ws.resume runs on a new goroutine when
 // data comes. An idle connection then costs no goroutine.
 //
-// The wait reads what has come into a pooled buffer, the read that coder/
-// websocket would have made, so a busy connection makes no extra system
-// call.
-func (w *wire) wait() bool {
-	if w.poller == nil || w.raw == nil {
-		return true
-	}
-	w.rmu.Lock()
-	defer w.rmu.Unlock()
-	if w.br.Buffered() > 0 || len(w.pre) > 0 {
+// The wait reads what has come into the pooled buffer, the read that the
+// reader would have made, so a busy connection makes no extra system call.
+func (ws *socket) wait() bool {
+	if ws.poller == nil || ws.raw == nil || len(ws.in) > 0 {
 		return true
 	}
 	// The deadline is set once per parkAfter, not per message: a busy
 	// connection pays no timer per read.
-	if !w.armed {
-		w.armed, w.active = true, false
-		_ = w.Conn.SetReadDeadline(time.Now().Add(parkAfter))
+	if !ws.armed {
+		ws.armed, ws.active = true, false
+		_ = ws.conn.SetReadDeadline(time.Now().Add(parkAfter))
 	}
 	bp := reads.Get().(*[]byte)
 	for {
-		if w.closing.Load() {
-			reads.Put(bp)
-			w.armed = false
-			_ = w.Conn.SetReadDeadline(time.Time{})
-			return true // the reader's read takes the close handshake
-		}
 		n := 0
-		err := w.raw.Read(func(fd uintptr) bool {
+		err := ws.raw.Read(func(fd uintptr) bool {
 			var rerr error
 			n, rerr = syscall.Read(int(fd), *bp)
 			return rerr != syscall.EAGAIN
 		})
 		if n > 0 {
-			w.pre, w.buf = (*bp)[:n], bp
-			w.active = true
+			ws.in, ws.inBuf = (*bp)[:n], bp
+			ws.active = true
 			return true
 		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			reads.Put(bp)
-			return true // an end or an error, which the reader's read meets again
+			return true // an end or an error, which the read meets again
 		}
-		if w.active && !w.closing.Load() { // not idle for long: wait another parkAfter
-			w.active = false
-			_ = w.Conn.SetReadDeadline(time.Now().Add(parkAfter))
+		if ws.active { // not idle for long: wait another parkAfter
+			ws.active = false
+			_ = ws.conn.SetReadDeadline(time.Now().Add(parkAfter))
 			continue
 		}
 		reads.Put(bp)
-		w.armed = false
-		_ = w.Conn.SetReadDeadline(time.Time{})
-		return !w.poller.park(w)
+		ws.armed = false
+		_ = ws.conn.SetReadDeadline(time.Time{})
+		return !ws.poller.park(ws)
 	}
-}
-
-// interrupt ends a wait at once and keeps the reader from parking: the
-// close handshake needs it reading (see wait).
-func (w *wire) interrupt() {
-	if w.poller == nil || w.raw == nil {
-		return // the reader never waits
-	}
-	w.closing.Store(true)
-	_ = w.Conn.SetReadDeadline(time.Unix(1, 0))
-}
-
-// handshake runs closeHandshake, which reads the client's answer: it wakes
-// a waiting reader to read it, and never reads alongside a wait.
-func (w *wire) handshake(closeHandshake func()) {
-	w.interrupt()
-	w.rmu.Lock()
-	defer w.rmu.Unlock()
-	if w.raw != nil {
-		// interrupt's deadline, which a parked reader did not clear.
-		_ = w.Conn.SetReadDeadline(time.Time{})
-	}
-	closeHandshake()
 }
 
 // wake resumes a parked reader; the poller calls it when the connection
-// is readable, Close when it ends.
-func (w *wire) wake() {
-	if w.parked.CompareAndSwap(true, false) {
-		w.poller.forget(w)
-		go w.resume()
+// is readable, abort when it ends.
+func (ws *socket) wake() {
+	if ws.parked.CompareAndSwap(true, false) {
+		ws.poller.forget(ws)
+		go ws.resume()
 	}
 }
 
-// Write sends p, or adds it to the batch while corked. Frames coder/websocket
-// writes on its own (pongs, close frames) come here too, and so keep their
-// place after a batch that is still leaving.
-func (w *wire) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.corked {
-		if w.out == nil {
-			w.out = batches.Get().(*[]byte)
+// --- Writing ---
+
+// encode adds frames for the packets of batch to the batch being
+// collected, until it holds limit bytes; it returns how many it took.
+func (ws *socket) encode(batch []parser.Packet, limit int) int {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return ws.encodeLocked(batch, limit)
+}
+
+func (ws *socket) encodeLocked(batch []parser.Packet, limit int) int {
+	ws.corked = true
+	if ws.out == nil {
+		ws.out = batches.Get().(*[]byte)
+	}
+	b := *ws.out
+	n := 0
+	for _, p := range batch {
+		if len(b) >= limit {
+			break
 		}
-		*w.out = append(*w.out, p...)
-		return len(p), nil
+		b = ws.appendPacket(b, p)
+		n++
 	}
-	return w.Conn.Write(p)
+	*ws.out = b
+	return n
 }
 
-// buffered is the size of the batch so far.
-func (w *wire) buffered() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.out == nil {
-		return 0
+// appendPacket appends the frame of one packet.
+func (ws *socket) appendPacket(b []byte, p parser.Packet) []byte {
+	op, size := byte(opText), 1+len(p.Data)
+	if p.Binary {
+		op, size = opBinary, len(p.Data)
 	}
-	return len(*w.out)
+	if d := ws.deflate; d != nil && size >= d.Threshold {
+		payload := p.Data
+		if !p.Binary {
+			payload = parser.AppendText(make([]byte, 0, size), p)
+		}
+		z := appendDeflated(nil, payload)
+		b = appendFrameHeader(b, op, true, len(z))
+		return append(b, z...)
+	}
+	b = appendFrameHeader(b, op, false, size)
+	if p.Binary {
+		return append(b, p.Data...)
+	}
+	return parser.AppendText(b, p)
 }
 
-// cork starts a batch.
-func (w *wire) cork() {
-	w.mu.Lock()
-	w.corked = true
-	w.mu.Unlock()
-}
-
-// flush ends the batch by writing it, waiting for the connection to take
-// all of it.
-func (w *wire) flush() error {
-	_, err := w.flushBatch(true)
+// writeControl writes a control frame: after the batch if one is being
+// collected, else at once (blocking, for controlWriteTimeout at most).
+// Nothing follows a close frame.
+func (ws *socket) writeControl(op byte, p []byte) error {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.closeSent.Load() {
+		return net.ErrClosed
+	}
+	if op == opClose {
+		ws.closeSent.Store(true)
+	}
+	if ws.corked {
+		*ws.out = append(appendFrameHeader(*ws.out, op, false, len(p)), p...)
+		return nil
+	}
+	var buf [2 + 125]byte
+	frame := append(appendFrameHeader(buf[:0], op, false, len(p)), p...)
+	_ = ws.conn.SetWriteDeadline(time.Now().Add(controlWriteTimeout))
+	_, err := ws.conn.Write(frame)
+	_ = ws.conn.SetWriteDeadline(time.Time{})
 	return err
 }
 
-// tryFlush ends the batch by writing what the connection takes at once. If
-// some is left, the wire stays corked (later frames queue behind it) and
-// flush must finish the batch.
-func (w *wire) tryFlush() (left bool) {
-	left, _ = w.flushBatch(false)
-	return left
+// buffered is the size of the batch so far.
+func (ws *socket) buffered() int {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.out == nil {
+		return 0
+	}
+	return len(*ws.out)
 }
 
-func (w *wire) flushBatch(block bool) (left bool, err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.out == nil {
-		w.corked = false
+// flush writes the batch, waiting for the connection to take all of it.
+func (ws *socket) flush() error {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	_, err := ws.flushLocked(true)
+	return err
+}
+
+// flushLocked writes the batch, or (block false) what the connection takes
+// at once. If some is left the socket stays corked (later frames queue
+// behind it) and a blocking flush must finish the batch.
+func (ws *socket) flushLocked(block bool) (left bool, err error) {
+	if ws.out == nil {
+		ws.corked = false
 		return false, nil
 	}
-	b := *w.out
-	if block || w.raw == nil {
-		_, err = w.Conn.Write(b)
-	} else if n := w.tryWrite(b); n < len(b) {
-		*w.out = b[:copy(b, b[n:])]
+	b := *ws.out
+	if block || ws.raw == nil {
+		_, err = ws.conn.Write(b)
+	} else if n := ws.tryWrite(b); n < len(b) {
+		*ws.out = b[:copy(b, b[n:])]
 		return true, nil
 	}
-	w.corked = false
+	ws.corked = false
 	if cap(b) <= maxPooledBatch {
-		*w.out = b[:0]
-		batches.Put(w.out)
+		*ws.out = b[:0]
+		batches.Put(ws.out)
 	}
-	w.out = nil
+	ws.out = nil
 	return false, err
 }
 
 // tryWrite writes what of b the socket takes without waiting. An error
 // stops it; the blocking write that follows meets it again and reports it.
-func (w *wire) tryWrite(b []byte) int {
+func (ws *socket) tryWrite(b []byte) int {
 	n := 0
-	_ = w.raw.Write(func(fd uintptr) bool {
+	_ = ws.raw.Write(func(fd uintptr) bool {
 		for n < len(b) {
 			m, err := syscall.Write(int(fd), b[n:])
 			if err == syscall.EINTR {
@@ -301,4 +482,40 @@ func (w *wire) tryWrite(b []byte) int {
 		return true // never wait for the socket
 	})
 	return n
+}
+
+// --- Closing ---
+
+// close starts the closing handshake: a close frame now; the reader ends
+// the connection when the client's answer comes, or closeTimeout after.
+// The caller owns writing and has flushed.
+func (ws *socket) close(code int, reason string) {
+	if err := ws.writeControl(opClose, closePayload(code, reason)); err != nil {
+		ws.abort()
+		return
+	}
+	ws.mu.Lock()
+	ws.closeWait = time.AfterFunc(closeTimeout, ws.abort)
+	ws.mu.Unlock()
+}
+
+// closeNow sends a close frame and ends the connection without waiting.
+func (ws *socket) closeNow(code int, reason string) {
+	_ = ws.writeControl(opClose, closePayload(code, reason))
+	ws.abort()
+}
+
+// abort ends the connection at once, whatever is blocked on it, and
+// resumes a parked reader, which then meets the end. Nil-safe.
+func (ws *socket) abort() {
+	if ws == nil {
+		return
+	}
+	_ = ws.conn.Close()
+	ws.mu.Lock()
+	if ws.closeWait != nil {
+		ws.closeWait.Stop()
+	}
+	ws.mu.Unlock()
+	ws.wake()
 }
