@@ -42,34 +42,49 @@ func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
 
 // Socket is a client connected to a namespace. Its methods are safe for
 // concurrent use.
+//
+// An idle socket is kept small: what most sockets never use (catch-all
+// listeners, middlewares, disconnect and error handlers) lives in hooks,
+// allocated at its first registration.
 type Socket struct {
 	id        string
 	pid       string // private session id, for recovery
-	recovered bool
 	nsp       *Namespace
 	client    *client
 	handshake *Handshake
 	done      chan struct{}
 
-	mu              sync.Mutex
-	connected       bool
-	closed          bool
-	listeners       map[string][]listener
+	mu        sync.Mutex
+	recovered bool
+	connected bool
+	closed    bool
+	// listeners are the event handlers, in the order they were added. The
+	// slice is copy-on-write for removals: dispatch iterates a snapshot
+	// outside mu, so entries below its length are never changed in place,
+	// only appended after.
+	listeners []listener
+	hooks     *socketHooks
+	acks      map[uint64]func(*parser.Packet)
+	data      any
+
+	inbox inbox
+}
+
+// socketHooks are the handlers of a socket other than its event listeners.
+// Each slice is appended to under the socket's mu and read as a snapshot.
+type socketHooks struct {
 	anyIn           []func(*Event)
 	anyOut          []func(event string, args []any)
 	middlewares     []func(*Event) error
 	onDisconnecting []func(reason string)
 	onDisconnect    []func(reason string)
 	onError         []func(error)
-	acks            map[uint64]func(*parser.Packet)
-	data            any
-
-	inbox inbox
 }
 
 type listener struct {
-	fn   func(*Event)
-	once bool
+	event string
+	fn    func(*Event)
+	once  bool
 }
 
 // ID is the socket's id, distinct from the Engine.IO session id.
@@ -119,25 +134,56 @@ func (s *Socket) Once(event string, fn func(*Event)) { s.addListener(event, fn, 
 
 func (s *Socket) addListener(event string, fn func(*Event), once bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.listeners == nil {
-		s.listeners = make(map[string][]listener)
-	}
-	s.listeners[event] = append(s.listeners[event], listener{fn: fn, once: once})
+	s.listeners = append(s.listeners, listener{event: event, fn: fn, once: once})
+	s.mu.Unlock()
 }
 
 // Off removes every handler of event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.listeners, event)
+	s.listeners = without(s.listeners, func(l *listener) bool { return l.event == event })
 	s.mu.Unlock()
+}
+
+// without returns ls less the listeners drop matches: ls itself when none
+// does, else a new slice (nil when empty), so that a snapshot of ls taken
+// by dispatch is never changed.
+func without(ls []listener, drop func(*listener) bool) []listener {
+	n := 0
+	for i := range ls {
+		if drop(&ls[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return ls
+	}
+	if n == len(ls) {
+		return nil
+	}
+	kept := make([]listener, 0, len(ls)-n)
+	for i := range ls {
+		if !drop(&ls[i]) {
+			kept = append(kept, ls[i])
+		}
+	}
+	return kept
+}
+
+// hooksLocked returns the socket's hooks, made on first use; s.mu is held.
+func (s *Socket) hooksLocked() *socketHooks {
+	if s.hooks == nil {
+		s.hooks = new(socketHooks)
+	}
+	return s.hooks
 }
 
 // OnAny registers fn for every incoming event, before the event's own
 // handlers.
 func (s *Socket) OnAny(fn func(*Event)) {
 	s.mu.Lock()
-	s.anyIn = append(s.anyIn, fn)
+	h := s.hooksLocked()
+	h.anyIn = append(h.anyIn, fn)
 	s.mu.Unlock()
 }
 
@@ -145,7 +191,8 @@ func (s *Socket) OnAny(fn func(*Event)) {
 // broadcasts included (their arguments come as [Raw] values).
 func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 	s.mu.Lock()
-	s.anyOut = append(s.anyOut, fn)
+	h := s.hooksLocked()
+	h.anyOut = append(h.anyOut, fn)
 	s.mu.Unlock()
 }
 
@@ -153,14 +200,16 @@ func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 // an error drops the event and is passed to the OnError handlers.
 func (s *Socket) Use(mw func(*Event) error) {
 	s.mu.Lock()
-	s.middlewares = append(s.middlewares, mw)
+	h := s.hooksLocked()
+	h.middlewares = append(h.middlewares, mw)
 	s.mu.Unlock()
 }
 
 // OnError registers fn for errors of the socket's middlewares.
 func (s *Socket) OnError(fn func(error)) {
 	s.mu.Lock()
-	s.onError = append(s.onError, fn)
+	h := s.hooksLocked()
+	h.onError = append(h.onError, fn)
 	s.mu.Unlock()
 }
 
@@ -168,7 +217,8 @@ func (s *Socket) OnError(fn func(error)) {
 // disconnect, while it is still in its rooms.
 func (s *Socket) OnDisconnecting(fn func(reason string)) {
 	s.mu.Lock()
-	s.onDisconnecting = append(s.onDisconnecting, fn)
+	h := s.hooksLocked()
+	h.onDisconnecting = append(h.onDisconnecting, fn)
 	s.mu.Unlock()
 }
 
@@ -176,7 +226,8 @@ func (s *Socket) OnDisconnecting(fn func(reason string)) {
 // the reason (one of the Reason constants).
 func (s *Socket) OnDisconnect(fn func(reason string)) {
 	s.mu.Lock()
-	s.onDisconnect = append(s.onDisconnect, fn)
+	h := s.hooksLocked()
+	h.onDisconnect = append(h.onDisconnect, fn)
 	s.mu.Unlock()
 }
 
@@ -216,12 +267,15 @@ func (s *Socket) isClosed() bool {
 func (s *Socket) hasOutgoingListeners() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.anyOut) > 0
+	return s.hooks != nil && len(s.hooks.anyOut) > 0
 }
 
 func (s *Socket) notifyOutgoing(event string, args []any) {
 	s.mu.Lock()
-	fns := s.anyOut
+	var fns []func(string, []any)
+	if s.hooks != nil {
+		fns = s.hooks.anyOut
+	}
 	s.mu.Unlock()
 	for _, fn := range fns {
 		s.nsp.srv.safely("outgoing listener", func() { fn(event, args) })
@@ -389,8 +443,11 @@ func (s *Socket) close(reason string) {
 		return
 	}
 	s.inbox.push(s, func() {
+		var disconnecting, disconnect []func(string)
 		s.mu.Lock()
-		disconnecting := s.onDisconnecting
+		if s.hooks != nil {
+			disconnecting = s.hooks.onDisconnecting
+		}
 		s.mu.Unlock()
 		for _, fn := range disconnecting {
 			s.nsp.srv.safely("disconnecting handler", func() { fn(reason) })
@@ -403,8 +460,11 @@ func (s *Socket) close(reason string) {
 		s.nsp.srv.stats.sockets.Add(-1)
 		s.nsp.srv.stats.disconnects.Add(1)
 		s.mu.Lock()
-		disconnect := s.onDisconnect
-		s.listeners, s.anyIn, s.anyOut = nil, nil, nil
+		s.listeners = nil
+		if h := s.hooks; h != nil {
+			disconnect = h.onDisconnect
+			h.anyIn, h.anyOut = nil, nil
+		}
 		s.mu.Unlock()
 		for _, fn := range disconnect {
 			s.nsp.srv.safely("disconnect handler", func() { fn(reason) })
@@ -413,22 +473,25 @@ func (s *Socket) close(reason string) {
 }
 
 // dispatch runs the handlers of one event; it runs in the socket's inbox.
+// It allocates nothing unless a Once listener of the event fires.
 func (s *Socket) dispatch(e *Event) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return
 	}
-	mws, anyIn, errFns := s.middlewares, s.anyIn, s.onError
-	ls := s.listeners[e.Name]
-	if hasOnce(ls) {
-		kept := make([]listener, 0, len(ls))
-		for _, l := range ls {
-			if !l.once {
-				kept = append(kept, l)
-			}
+	var mws []func(*Event) error
+	var anyIn []func(*Event)
+	var errFns []func(error)
+	if h := s.hooks; h != nil {
+		mws, anyIn, errFns = h.middlewares, h.anyIn, h.onError
+	}
+	ls := s.listeners
+	for i := range ls {
+		if ls[i].once && ls[i].event == e.Name {
+			s.listeners = without(ls, func(l *listener) bool { return l.once && l.event == e.Name })
+			break
 		}
-		s.listeners[e.Name] = kept
 	}
 	s.mu.Unlock()
 	for _, mw := range mws {
@@ -444,18 +507,11 @@ func (s *Socket) dispatch(e *Event) {
 	for _, fn := range anyIn {
 		s.nsp.srv.safely("catch-all listener", func() { fn(e) })
 	}
-	for _, l := range ls {
-		s.nsp.srv.safely("event handler", func() { l.fn(e) })
-	}
-}
-
-func hasOnce(ls []listener) bool {
-	for _, l := range ls {
-		if l.once {
-			return true
+	for i := range ls {
+		if l := &ls[i]; l.event == e.Name {
+			s.nsp.srv.safely("event handler", func() { l.fn(e) })
 		}
 	}
-	return false
 }
 
 func isReserved(event string) bool {
