@@ -130,7 +130,6 @@ func (c *client) connect(p *parser.Packet) {
 		nsp:       ns,
 		client:    c,
 		handshake: c.handshake(p.Data),
-		done:      make(chan struct{}),
 	}
 	if c.srv.opts.Recovery != nil {
 		s.pid = newToken()

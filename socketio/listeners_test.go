@@ -137,3 +137,23 @@ func TestListenersConcurrentWithDispatch(t *testing.T) {
 	}
 	none(t, got)
 }
+
+// Done is closed at disconnect, whether it was asked for before or only
+// after.
+func TestDoneBeforeAndAfterDisconnect(t *testing.T) {
+	_, c, s := connected(t, nil, nil)
+	early := s.Done()
+	select {
+	case <-early:
+		t.Fatal("Done closed while connected")
+	default:
+	}
+	c.send(`1`) // DISCONNECT of the main namespace
+	recv(t, early)
+	recv(t, s.Done())
+
+	_, c2, s2 := connected(t, nil, nil)
+	c2.send(`1`)
+	eventually(t, func() bool { return !s2.Connected() }, "disconnect")
+	recv(t, s2.Done())
+}

@@ -45,14 +45,15 @@ func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
 //
 // An idle socket is kept small: what most sockets never use (catch-all
 // listeners, middlewares, disconnect and error handlers) lives in hooks,
-// allocated at its first registration.
+// allocated at its first registration, and Done's channel is made when
+// first asked for.
 type Socket struct {
 	id        string
 	pid       string // private session id, for recovery
 	nsp       *Namespace
 	client    *client
 	handshake *Handshake
-	done      chan struct{}
+	done      chan struct{} // made by Done or close, under mu
 
 	mu        sync.Mutex
 	recovered bool
@@ -87,6 +88,13 @@ type listener struct {
 	once  bool
 }
 
+// closedChan is Done's channel for a socket closed before anyone asked.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
 // ID is the socket's id, distinct from the Engine.IO session id.
 func (s *Socket) ID() string { return s.id }
 
@@ -108,7 +116,14 @@ func (s *Socket) Connected() bool {
 }
 
 // Done is closed when the socket disconnects.
-func (s *Socket) Done() <-chan struct{} { return s.done }
+func (s *Socket) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
 
 // Data returns the user data attached to the socket (nil by default). It is
 // shared with FetchSockets across nodes, so it should be JSON-encodable.
@@ -309,7 +324,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	case <-ctx.Done():
 		s.dropAck(p.ID)
 		return Args{}, ctxError(ctx)
-	case <-s.done:
+	case <-s.Done():
 		return Args{}, ErrDisconnected
 	}
 }
@@ -437,8 +452,12 @@ func (s *Socket) close(reason string) {
 	s.closed = true
 	connected := s.connected
 	s.acks = nil
+	if s.done != nil {
+		close(s.done)
+	} else {
+		s.done = closedChan
+	}
 	s.mu.Unlock()
-	close(s.done)
 	if !connected {
 		return
 	}
