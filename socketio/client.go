@@ -141,7 +141,10 @@ func (c *client) connect(p *parser.Packet) {
 	}
 	c.sockets[p.Namespace] = s
 	c.mu.Unlock()
-	s.inbox.push(s, func() { ns.admit(s) }, true)
+	s.inbox.push(s, func() {
+		ns.admit(s)
+		s.compactListeners() // the connection handlers' are in
+	}, true)
 }
 
 func (c *client) handshake(auth []byte) *Handshake {

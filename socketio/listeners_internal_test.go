@@ -3,6 +3,7 @@ package socketio
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"testing"
 )
 
@@ -30,6 +31,51 @@ func TestDispatchDoesNotAllocate(t *testing.T) {
 	}
 	if n != 2*101 {
 		t.Errorf("handlers ran %d times, want %d", n, 2*101)
+	}
+}
+
+// compactListeners trims the room appending left, keeping the listeners
+// and their order; a snapshot taken before is unchanged by later Off and
+// Once.
+func TestCompactListenersKeepsOrder(t *testing.T) {
+	s := newBareSocket(t)
+	var ran []string
+	for i := range 10 {
+		name := fmt.Sprint(i % 3)
+		if i%4 == 0 {
+			s.Once(name, func(*Event) { ran = append(ran, fmt.Sprint("once", i)) })
+		} else {
+			s.On(name, func(*Event) { ran = append(ran, fmt.Sprint("on", i)) })
+		}
+	}
+	before := slices.Clone(s.listeners)
+	s.compactListeners()
+	if cap(s.listeners) >= 16 || len(s.listeners) != 10 {
+		t.Errorf("after compact: len %d cap %d", len(s.listeners), cap(s.listeners))
+	}
+	for i, l := range s.listeners {
+		if l.event != before[i].event || l.once != before[i].once {
+			t.Errorf("listener %d: %s once=%v, want %s once=%v", i, l.event, l.once, before[i].event, before[i].once)
+		}
+	}
+	snapshot := s.listeners
+	kept := slices.Clone(snapshot)
+	s.dispatch(&Event{Name: "0"}) // once0 fires, and goes
+	s.Off("1")
+	s.On("2", func(*Event) {})
+	for i := range kept {
+		if snapshot[i].event != kept[i].event || snapshot[i].once != kept[i].once {
+			t.Errorf("snapshot changed at %d", i)
+		}
+	}
+	s.dispatch(&Event{Name: "0"})
+	s.dispatch(&Event{Name: "1"})
+	want := []string{"once0", "on3", "on6", "on9", "on3", "on6", "on9"}
+	if !slices.Equal(ran, want) {
+		t.Errorf("ran %v, want %v", ran, want)
+	}
+	if got := len(s.listeners); got != 10-1-3+1 {
+		t.Errorf("%d listeners left, want 7", got)
 	}
 }
 

@@ -185,6 +185,17 @@ func without(ls []listener, drop func(*listener) bool) []listener {
 	return kept
 }
 
+// compactListeners gives the listeners a backing array of their size when
+// appending left much more room than they use: run once the connection
+// handlers have registered theirs, it trims what an idle socket keeps.
+func (s *Socket) compactListeners() {
+	s.mu.Lock()
+	if ls := s.listeners; cap(ls)-len(ls) > len(ls)/4 {
+		s.listeners = append([]listener(nil), ls...)
+	}
+	s.mu.Unlock()
+}
+
 // hooksLocked returns the socket's hooks, made on first use; s.mu is held.
 func (s *Socket) hooksLocked() *socketHooks {
 	if s.hooks == nil {
