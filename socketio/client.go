@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,21 +21,34 @@ type client struct {
 	conn *engineio.Session
 	dec  *parser.Decoder // used by the engine's reader only
 
-	mu      sync.Mutex
-	sockets map[string]*Socket // by namespace name
-	timer   *time.Timer        // connect timeout
+	mu sync.Mutex
+	// sockets are the connection's sockets, one per namespace: a
+	// connection joins few, so a slice searched by name is smaller and
+	// quicker than a map.
+	sockets []*Socket
+	timer   *time.Timer // connect timeout, until a socket is admitted
 	closed  bool
 }
 
 func (srv *Server) newClient(conn *engineio.Session) engineio.SessionHandler {
 	c := &client{
-		srv:     srv,
-		conn:    conn,
-		dec:     parser.NewDecoder(parser.Limits{MaxAttachments: srv.opts.MaxAttachments, MaxDepth: srv.opts.MaxDepth}),
-		sockets: make(map[string]*Socket),
+		srv:  srv,
+		conn: conn,
+		dec:  parser.NewDecoder(parser.Limits{MaxAttachments: srv.opts.MaxAttachments, MaxDepth: srv.opts.MaxDepth}),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
 	return c
+}
+
+// socket returns the connection's socket of namespace nsp, if any; c.mu
+// is held.
+func (c *client) socket(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == nsp {
+			return s
+		}
+	}
+	return nil
 }
 
 func (c *client) connectTimeout() {
@@ -58,7 +72,7 @@ func (c *client) Message(data []byte, binary bool) {
 		return // waiting for attachments
 	}
 	c.mu.Lock()
-	s := c.sockets[p.Namespace]
+	s := c.socket(p.Namespace)
 	c.mu.Unlock()
 	switch {
 	case p.Type == parser.Connect:
@@ -139,7 +153,7 @@ func (c *client) connect(p *parser.Packet) {
 		c.mu.Unlock()
 		return
 	}
-	c.sockets[p.Namespace] = s
+	c.sockets = append(c.sockets, s)
 	c.mu.Unlock()
 	s.inbox.push(s, func() {
 		ns.admit(s)
@@ -205,15 +219,25 @@ func (c *client) sendNow(msgs []engineio.Message, volatile bool) error {
 }
 
 // admitted records that a socket joined its namespace.
-func (c *client) admitted() {
-	c.timer.Stop()
+func (c *client) admitted() { c.stopTimer() }
+
+// stopTimer stops the connect timeout and lets it go: a connection keeps
+// no timer once a socket is in.
+func (c *client) stopTimer() {
+	c.mu.Lock()
+	t := c.timer
+	c.timer = nil
+	c.mu.Unlock()
+	if t != nil {
+		t.Stop()
+	}
 }
 
 // remove forgets s; its namespace may be joined again.
 func (c *client) remove(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -229,14 +253,12 @@ func (c *client) disconnectAll() {
 	c.conn.Close()
 }
 
+// take forgets every socket of the connection and returns them.
 func (c *client) take() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	all := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		all = append(all, s)
-	}
-	clear(c.sockets)
+	all := c.sockets
+	c.sockets = nil
 	return all
 }
 
@@ -245,7 +267,7 @@ func (c *client) Closed(reason string, _ error) {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-	c.timer.Stop()
+	c.stopTimer()
 	for _, s := range c.take() {
 		s.close(reason)
 	}

@@ -157,3 +157,31 @@ func TestDoneBeforeAndAfterDisconnect(t *testing.T) {
 	eventually(t, func() bool { return !s2.Connected() }, "disconnect")
 	recv(t, s2.Done())
 }
+
+// A connection's sockets are found by namespace; one that left may join
+// again while the others keep working.
+func TestNamespaceLeftAndJoinedAgain(t *testing.T) {
+	srv, ts := newServer(t, nil)
+	got := make(chan string, 8)
+	handle := func(s *socketio.Socket) {
+		s.On("who", func(*socketio.Event) { got <- s.Namespace().Name() })
+	}
+	srv.OnConnection(handle)
+	srv.Of("/a").OnConnection(handle)
+	srv.Of("/b").OnConnection(handle)
+	c := dial(t, ts)
+	c.connect("/", "")
+	c.connect("/a", "")
+	c.connect("/b", "")
+	c.send(`1/a,`)
+	for _, nsp := range []string{"/b", "/", "/a", "/b"} {
+		if nsp == "/a" {
+			c.connect("/a", "")
+		}
+		c.send(`2` + nspPrefix(nsp) + `["who"]`)
+		if s := recv(t, got); s != nsp {
+			t.Errorf("event to %s handled by %s", nsp, s)
+		}
+	}
+	none(t, got)
+}
