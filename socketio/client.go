@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -169,7 +170,7 @@ func (c *client) handshake(auth []byte) *Handshake {
 		RawAuth: json.RawMessage("{}"),
 		Auth:    map[string]any{},
 		Time:    time.Now(),
-		URL:     r.URL.RequestURI(),
+		URL:     requestURI(r),
 		Secure:  r.TLS != nil,
 		XDomain: r.Header.Get("Origin") != "",
 	}
@@ -183,6 +184,16 @@ func (c *client) handshake(auth []byte) *Handshake {
 		_ = json.Unmarshal(auth, &h.Auth)
 	}
 	return h
+}
+
+// requestURI is the target of r's request line as the client sent it,
+// which the server's request keeps (no copy is made), or else the one
+// its URL gives.
+func requestURI(r *http.Request) string {
+	if u := r.RequestURI; u != "" && u[0] == '/' {
+		return u
+	}
+	return r.URL.RequestURI()
 }
 
 func (c *client) sendConnectError(nsp, message string, data any) {

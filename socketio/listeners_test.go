@@ -185,3 +185,18 @@ func TestNamespaceLeftAndJoinedAgain(t *testing.T) {
 	}
 	none(t, got)
 }
+
+// The handshake's URL is the request target as the client sent it.
+func TestHandshakeURL(t *testing.T) {
+	srv, ts := newServer(t, nil)
+	conns := sockets(srv)
+	c := dial(t, ts, "foo=b%20r")
+	c.connect("/", "")
+	h := recv(t, conns).Handshake()
+	if want := "/socket.io/?EIO=4&transport=websocket&foo=b%20r"; h.URL != want {
+		t.Errorf("URL %q, want %q", h.URL, want)
+	}
+	if h.Query.Get("foo") != "b r" {
+		t.Errorf("query %v", h.Query)
+	}
+}
