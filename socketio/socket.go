@@ -56,7 +56,7 @@ type Socket struct {
 	done      chan struct{} // made by Done or close, under mu
 
 	mu        sync.Mutex
-	recovered bool
+	recovered bool // set before the socket connects, in its inbox; not under mu
 	connected bool
 	closed    bool
 	// listeners are the event handlers, in the order they were added. The
