@@ -228,3 +228,62 @@ func FuzzSocketRead(f *testing.F) {
 		}
 	})
 }
+
+// loopReader hands out the same bytes forever.
+type loopReader struct {
+	b   []byte
+	off int
+}
+
+func (r *loopReader) Read(p []byte) (int, error) {
+	n := copy(p, r.b[r.off:])
+	r.off = (r.off + n) % len(r.b)
+	return n, nil
+}
+
+func BenchmarkSocketReadText(b *testing.B) {
+	frame := clientFrame(opText, true, `42["echo",{"n":1,"text":"hello, world"}]`)
+	c := &countingConn{in: &loopReader{b: frame}}
+	ws := newSocket(c, bufio.NewReader(strings.NewReader("")), 1<<20, nil)
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ws.read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSocketReadBinary16K(b *testing.B) {
+	frame := rawFrame(opBinary, true, true, bytes.Repeat([]byte{9}, 16<<10))
+	c := &countingConn{in: &loopReader{b: frame}}
+	ws := newSocket(c, bufio.NewReader(strings.NewReader("")), 1<<20, nil)
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ws.read(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// discardConn takes writes without keeping them.
+type discardConn struct{ countingConn }
+
+func (discardConn) Write(p []byte) (int, error) { return len(p), nil }
+
+func BenchmarkSocketEncodeBatch(b *testing.B) {
+	ws := newSocket(&discardConn{}, bufio.NewReader(strings.NewReader("")), 1<<20, nil)
+	batch := []parser.Packet{
+		{Type: parser.Message, Data: []byte(`2["news",{"n":1}]`)},
+		{Type: parser.Message, Data: []byte(`3[{"ok":true}]`)},
+		{Type: parser.Ping},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		ws.encode(batch, batchBytes)
+		if err := ws.flush(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
