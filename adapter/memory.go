@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 
@@ -13,9 +14,37 @@ import (
 type Memory struct {
 	ns Namespace
 
+	// Membership is laid out for many sockets in few rooms each. A socket
+	// is usually alone in the room named by its id: that membership is a
+	// flag of the socket, never an entry of rooms. A room with one member
+	// holds it without a set, and a socket's other rooms are a slice.
 	mu    sync.RWMutex
-	rooms map[string]map[string]struct{} // room → socket ids
-	sids  map[string]map[string]struct{} // socket id → rooms
+	rooms map[string]members // room → socket ids, but for their own rooms
+	sids  map[string]socket  // socket id → rooms
+}
+
+// members are the sockets of a room. A room with one member keeps it in
+// one and many is nil; with more, many holds them all. Rooms without
+// members are not kept.
+type members struct {
+	one  string
+	many map[string]struct{}
+}
+
+// has reports whether id is one of ms.
+func (ms members) has(id string) bool {
+	if ms.many == nil {
+		return ms.one == id
+	}
+	_, ok := ms.many[id]
+	return ok
+}
+
+// socket is what the adapter knows of a local socket: whether it is in
+// the room named by its id, and its other rooms, in no order.
+type socket struct {
+	own   bool
+	rooms []string
 }
 
 // NewMemory returns an in-memory adapter for ns. It is a [Factory].
@@ -24,8 +53,8 @@ func NewMemory(ns Namespace) Adapter { return newMemory(ns) }
 func newMemory(ns Namespace) *Memory {
 	return &Memory{
 		ns:    ns,
-		rooms: make(map[string]map[string]struct{}),
-		sids:  make(map[string]map[string]struct{}),
+		rooms: make(map[string]members),
+		sids:  make(map[string]socket),
 	}
 }
 
@@ -33,36 +62,81 @@ func newMemory(ns Namespace) *Memory {
 func (m *Memory) AddAll(id string, rooms ...string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	mine := m.sids[id]
-	if mine == nil {
-		mine = make(map[string]struct{}, len(rooms))
-		m.sids[id] = mine
-	}
+	s := m.sids[id]
 	for _, r := range rooms {
-		mine[r] = struct{}{}
-		members := m.rooms[r]
-		if members == nil {
-			members = make(map[string]struct{})
-			m.rooms[r] = members
+		if r == id {
+			s.own = true
+		} else if m.join(id, r) {
+			if s.rooms == nil {
+				s.rooms = make([]string, 0, len(rooms))
+			}
+			s.rooms = append(s.rooms, r)
 		}
-		members[id] = struct{}{}
 	}
+	m.sids[id] = s
+}
+
+// join adds id to the members of room, another than its own, and reports
+// whether it was not one already; m.mu is held.
+func (m *Memory) join(id, room string) bool {
+	ms, ok := m.rooms[room]
+	switch {
+	case !ok:
+		m.rooms[room] = members{one: id}
+	case ms.many != nil:
+		if _, in := ms.many[id]; in {
+			return false
+		}
+		ms.many[id] = struct{}{}
+	case ms.one == id:
+		return false
+	default:
+		m.rooms[room] = members{many: map[string]struct{}{ms.one: {}, id: {}}}
+	}
+	return true
 }
 
 // Del implements [Adapter].
 func (m *Memory) Del(id, room string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.sids[id], room)
-	m.leave(id, room)
+	s, ok := m.sids[id]
+	if !ok {
+		return
+	}
+	if room == id {
+		s.own = false
+	} else {
+		i := slices.Index(s.rooms, room)
+		if i < 0 {
+			return
+		}
+		s.rooms = slices.Delete(s.rooms, i, i+1)
+		if len(s.rooms) == 0 {
+			s.rooms = nil
+		}
+		m.leave(id, room)
+	}
+	m.sids[id] = s
 }
 
-// leave removes id from room's members; m.mu is held.
+// leave removes id from the members of room, another than its own; m.mu
+// is held. A room left with one member keeps it inline, and a room left
+// empty is forgotten.
 func (m *Memory) leave(id, room string) {
-	if members := m.rooms[room]; members != nil {
-		delete(members, id)
-		if len(members) == 0 {
+	ms, ok := m.rooms[room]
+	switch {
+	case !ok:
+	case ms.many == nil:
+		if ms.one == id {
 			delete(m.rooms, room)
+		}
+	default:
+		delete(ms.many, id)
+		if len(ms.many) == 1 {
+			for last := range ms.many {
+				m.rooms[room] = members{one: last}
+			}
 		}
 	}
 }
@@ -71,7 +145,7 @@ func (m *Memory) leave(id, room string) {
 func (m *Memory) DelAll(id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for r := range m.sids[id] {
+	for _, r := range m.sids[id].rooms {
 		m.leave(id, r)
 	}
 	delete(m.sids, id)
@@ -81,10 +155,12 @@ func (m *Memory) DelAll(id string) {
 func (m *Memory) Rooms(id string) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := make([]string, 0, len(m.sids[id]))
-	for r := range m.sids[id] {
-		out = append(out, r)
+	s := m.sids[id]
+	out := make([]string, 0, len(s.rooms)+1)
+	if s.own {
+		out = append(out, id)
 	}
+	out = append(out, s.rooms...)
 	sort.Strings(out)
 	return out
 }
@@ -94,13 +170,50 @@ func (m *Memory) Sockets(rooms []string) []string {
 	return m.Select(BroadcastOptions{Rooms: rooms}, nil)
 }
 
+// in reports whether the socket id is in room; m.mu is held.
+func (m *Memory) in(id, room string) bool {
+	if id == room && m.sids[id].own {
+		return true
+	}
+	ms, ok := m.rooms[room]
+	return ok && ms.has(id)
+}
+
+// excluded is a room of BroadcastOptions.Except, looked up once for a
+// selection: a socket is out when it is one of ms, or when it is the
+// socket named room and in its own room (own).
+type excluded struct {
+	room string
+	own  bool
+	ms   members
+	ok   bool // ms is a room's
+}
+
 // Select appends to dst the local sockets opts selects, each once.
 func (m *Memory) Select(opts BroadcastOptions, dst []string) []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	excluded := func(id string) bool {
+	var buf [4]excluded
+	var except []excluded // nil when there are too many to keep on the stack
+	if len(opts.Except) <= len(buf) {
+		except = buf[:0]
 		for _, r := range opts.Except {
-			if _, ok := m.rooms[r][id]; ok {
+			ms, ok := m.rooms[r]
+			except = append(except, excluded{room: r, own: m.sids[r].own, ms: ms, ok: ok})
+		}
+	}
+	out := func(id string) bool {
+		if except == nil {
+			for _, r := range opts.Except {
+				if m.in(id, r) {
+					return true
+				}
+			}
+			return false
+		}
+		for i := range except {
+			e := &except[i]
+			if (e.own && id == e.room) || (e.ok && e.ms.has(id)) {
 				return true
 			}
 		}
@@ -108,7 +221,7 @@ func (m *Memory) Select(opts BroadcastOptions, dst []string) []string {
 	}
 	if len(opts.Rooms) == 0 {
 		for id := range m.sids {
-			if !excluded(id) {
+			if !out(id) {
 				dst = append(dst, id)
 			}
 		}
@@ -118,16 +231,29 @@ func (m *Memory) Select(opts BroadcastOptions, dst []string) []string {
 	if len(opts.Rooms) > 1 {
 		seen = make(map[string]struct{})
 	}
-	for _, r := range opts.Rooms {
-		for id := range m.rooms[r] {
-			if seen != nil {
-				if _, dup := seen[id]; dup {
-					continue
-				}
-				seen[id] = struct{}{}
+	add := func(id string) {
+		if seen != nil {
+			if _, dup := seen[id]; dup {
+				return
 			}
-			if !excluded(id) {
-				dst = append(dst, id)
+			seen[id] = struct{}{}
+		}
+		if !out(id) {
+			dst = append(dst, id)
+		}
+	}
+	for _, r := range opts.Rooms {
+		if m.sids[r].own {
+			add(r)
+		}
+		ms, ok := m.rooms[r]
+		switch {
+		case !ok:
+		case ms.many == nil:
+			add(ms.one)
+		default:
+			for id := range ms.many {
+				add(id)
 			}
 		}
 	}
