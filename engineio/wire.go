@@ -310,21 +310,31 @@ func (ws *socket) wait() bool {
 		ws.armed, ws.active = true, false
 		_ = ws.conn.SetReadDeadline(time.Now().Add(parkAfter))
 	}
-	bp := reads.Get().(*[]byte)
 	for {
+		// The buffer is taken only to read: a reader waiting for data
+		// holds none.
+		var bp *[]byte
 		n := 0
 		err := ws.raw.Read(func(fd uintptr) bool {
+			bp = reads.Get().(*[]byte)
 			var rerr error
 			n, rerr = syscall.Read(int(fd), *bp)
-			return rerr != syscall.EAGAIN
+			if rerr == syscall.EAGAIN {
+				reads.Put(bp)
+				bp = nil
+				return false
+			}
+			return true
 		})
 		if n > 0 {
 			ws.in, ws.inBuf = (*bp)[:n], bp
 			ws.active = true
 			return true
 		}
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
+		if bp != nil {
 			reads.Put(bp)
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return true // an end or an error, which the read meets again
 		}
 		if ws.active { // not idle for long: wait another parkAfter
@@ -332,7 +342,6 @@ func (ws *socket) wait() bool {
 			_ = ws.conn.SetReadDeadline(time.Now().Add(parkAfter))
 			continue
 		}
-		reads.Put(bp)
 		ws.armed = false
 		_ = ws.conn.SetReadDeadline(time.Time{})
 		return !ws.poller.park(ws)
