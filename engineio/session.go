@@ -53,9 +53,10 @@ type Session struct {
 
 	recvMu sync.Mutex // orders calls into handler
 	ended  atomic.Bool
-	done   chan struct{}
 
 	mu        sync.Mutex
+	done      chan struct{} // made by Done, closed by finish
+	finished  bool
 	transport string
 	queue     []parser.Packet
 	spare     []parser.Packet // the queue's previous backing array, reused
@@ -88,8 +89,9 @@ func newSession(srv *Server, id, transport string, r *http.Request) *Session {
 		srv:       srv,
 		req:       handshakeRequest(r),
 		transport: transport,
-		done:      make(chan struct{}),
-		wake:      make(chan struct{}, 1),
+	}
+	if transport == Polling { // a WebSocket session never has a GET to wake
+		s.wake = make(chan struct{}, 1)
 	}
 	return s
 }
@@ -117,7 +119,20 @@ func (s *Session) Transport() string {
 }
 
 // Done is closed when the session has ended.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil { // made when first asked for: most sessions never are
+		if s.finished {
+			return closedChan
+		}
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
+
+// closedChan is the Done of a session that ended before anyone asked.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Send queues messages to the client, all or none, in order. It never blocks
 // on the network: the server's flushers write them, together with whatever
@@ -425,13 +440,14 @@ const pollLinger = 2 * time.Second
 // finish marks the session as fully over; safe to call more than once.
 func (s *Session) finish() {
 	s.mu.Lock()
-	select {
-	case <-s.done:
+	if s.finished {
 		s.mu.Unlock()
 		return
-	default:
 	}
-	close(s.done)
+	s.finished = true
+	if s.done != nil {
+		close(s.done)
+	}
 	if s.linger != nil {
 		s.linger.Stop()
 	}
