@@ -212,6 +212,10 @@ func (srv *Server) upgrade(w http.ResponseWriter, r *http.Request, s *Session) {
 	s.mu.Unlock()
 
 	ws := srv.accept(w, r)
+	if ws != nil && ws.flush() != nil { // the 101: the probe needs no batch
+		ws.abort()
+		ws = nil
+	}
 	if ws == nil {
 		s.mu.Lock()
 		s.upgrading = false

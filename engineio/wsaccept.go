@@ -55,23 +55,40 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 		ext = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
 	}
 
-	h := w.Header()
-	h.Set("Upgrade", "websocket")
-	h.Set("Connection", "Upgrade")
-	h.Set("Sec-WebSocket-Accept", acceptKey(key))
-	if ext != "" {
-		h.Set("Sec-WebSocket-Extensions", ext)
-	}
-	w.WriteHeader(http.StatusSwitchingProtocols)
 	c, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		srv.opts.Logger.Debug("engineio: websocket hijack failed", "err", err)
 		return nil
 	}
 	ws := newSocket(c, brw.Reader, srv.opts.MaxPayload, deflate)
+	// The 101 response starts the socket's first batch, so that it leaves
+	// with the frames queued next (the open packet) in one write; headers
+	// set before (a cookie, CORS) go with it.
+	ws.mu.Lock()
+	ws.corked, ws.out = true, batches.Get().(*[]byte)
+	*ws.out = appendSwitching(*ws.out, w.Header(), acceptKey(key), ext)
+	ws.mu.Unlock()
 	srv.poller.ready()
 	ws.poller = &srv.poller
 	return ws
+}
+
+// appendSwitching appends the 101 response that completes the handshake.
+func appendSwitching(b []byte, h http.Header, accept, ext string) []byte {
+	b = append(b, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
+	b = append(b, accept...)
+	b = append(b, "\r\n"...)
+	if ext != "" {
+		b = append(b, "Sec-WebSocket-Extensions: "...)
+		b = append(b, ext...)
+		b = append(b, "\r\n"...)
+	}
+	if len(h) > 0 {
+		a := &appender{b: b}
+		_ = h.Write(a)
+		b = a.b
+	}
+	return append(b, "\r\n"...)
 }
 
 func acceptKey(key string) string {
