@@ -85,11 +85,13 @@ func (p *poller) park(w *socket) bool {
 		op := syscall.EPOLL_CTL_MOD
 		if !w.registered {
 			op = syscall.EPOLL_CTL_ADD
+			// Before the call: once it is made, a wake-up may resume
+			// (and park again) on another goroutine.
+			w.registered = true
 		}
 		cerr = syscall.EpollCtl(p.epfd, op, int(fd), &ev)
 	})
 	if err == nil && cerr == nil {
-		w.registered = true
 		return true
 	}
 	// Not registered (the connection is closing): keep reading, unless a
