@@ -242,20 +242,15 @@ func (r *loopReader) Read(p []byte) (int, error) {
 }
 
 func BenchmarkSocketReadText(b *testing.B) {
-	frame := clientFrame(opText, true, `42["echo",{"n":1,"text":"hello, world"}]`)
-	c := &countingConn{in: &loopReader{b: frame}}
-	ws := newSocket(c, bufio.NewReader(strings.NewReader("")), 1<<20, nil)
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := ws.read(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchmarkRead(b, clientFrame(opText, true, `42["echo",{"n":1,"text":"hello, world"}]`))
 }
 
 func BenchmarkSocketReadBinary16K(b *testing.B) {
-	frame := rawFrame(opBinary, true, true, bytes.Repeat([]byte{9}, 16<<10))
+	benchmarkRead(b, rawFrame(opBinary, true, true, bytes.Repeat([]byte{9}, 16<<10)))
+}
+
+// benchmarkRead reads frame over and over.
+func benchmarkRead(b *testing.B, frame []byte) {
 	c := &countingConn{in: &loopReader{b: frame}}
 	ws := newSocket(c, bufio.NewReader(strings.NewReader("")), 1<<20, nil)
 	b.SetBytes(int64(len(frame)))
