@@ -25,11 +25,11 @@ func (srv *Server) accept(w http.ResponseWriter, r *http.Request) *socket {
 		return nil
 	}
 	switch {
-	case !headerHas(r.Header, "Connection", "upgrade"):
+	case !headerHasToken(r.Header, "Connection", "upgrade"):
 		w.Header().Set("Connection", "Upgrade")
 		w.Header().Set("Upgrade", "websocket")
 		return fail(http.StatusUpgradeRequired, "WebSocket protocol violation: Connection header does not contain Upgrade")
-	case !headerHas(r.Header, "Upgrade", "websocket"):
+	case !headerHasToken(r.Header, "Upgrade", "websocket"):
 		w.Header().Set("Connection", "Upgrade")
 		w.Header().Set("Upgrade", "websocket")
 		return fail(http.StatusUpgradeRequired, "WebSocket protocol violation: Upgrade header does not contain websocket")
@@ -94,19 +94,6 @@ func appendSwitching(b []byte, h http.Header, accept, ext string) []byte {
 func acceptKey(key string) string {
 	h := sha1.Sum([]byte(key + acceptGUID))
 	return base64.StdEncoding.EncodeToString(h[:])
-}
-
-// headerHas reports whether a comma-separated header of h has token,
-// case-insensitively.
-func headerHas(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // sameOrigin reports whether the request has no Origin or one whose host
