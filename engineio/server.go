@@ -30,6 +30,7 @@ type Server struct {
 	goroutines sync.WaitGroup // flushers, writers and close notifiers
 	flushers   flushers
 	poller     poller // parks the readers of idle WebSockets
+	lenders    lenders
 	stats      counters
 }
 
@@ -267,10 +268,12 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	for _, s := range srv.stop() {
 		s.close(ReasonShuttingDown, nil, true)
 	}
+	srv.lenders.handOffAll() // a reader lent to a handler reads the goodbye
 	done := make(chan struct{})
 	go func() {
 		srv.live.Wait()
 		srv.poller.stop()
+		srv.lenders.shutdown()
 		srv.goroutines.Wait()
 		close(done)
 	}()
@@ -296,8 +299,10 @@ func (srv *Server) Close() error {
 			s.finish()
 		}
 	}
+	srv.lenders.handOffAll() // a reader lent to a handler reads the end
 	srv.live.Wait()
 	srv.poller.stop()
+	srv.lenders.shutdown()
 	srv.goroutines.Wait()
 	return nil
 }

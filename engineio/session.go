@@ -54,6 +54,11 @@ type Session struct {
 	recvMu sync.Mutex // orders calls into handler
 	ended  atomic.Bool
 
+	// lending the WebSocket reader (lend.go)
+	rstate   atomic.Uint64 // lend count << 2 | phase
+	lendFn   func()        // asked for by the Message call; reader only
+	lendSlot int
+
 	mu        sync.Mutex
 	done      chan struct{} // made by Done, closed by finish
 	finished  bool

@@ -44,7 +44,12 @@ func (s *Session) readLoop(ws *socket) {
 			ws.abort()
 			return
 		}
-		if !s.receive(p) {
+		ok, reader := s.deliverFromReader(p)
+		if !reader {
+			parked = true // handed off: the new reader finishes the session
+			return
+		}
+		if !ok {
 			ws.abort()
 			return
 		}

@@ -91,7 +91,7 @@ func (c *client) Message(data []byte, binary bool) {
 			return
 		}
 		c.srv.stats.eventsIn.Add(1)
-		if !s.inbox.push(s, func() { s.dispatch(e) }, false) {
+		if !s.inbox.pushFrom(s, func() { s.dispatch(e) }, false, true) {
 			c.fail(fmt.Errorf("socketio: more than %d events waiting for handlers", c.srv.opts.MaxPendingEvents))
 		}
 	case p.Type == parser.Ack || p.Type == parser.BinaryAck:

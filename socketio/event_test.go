@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seed-e3ad8a97/sio/socketio"
+	"github.com/seed-e3ad8a97/sio/socketio/parser"
 )
 
 // connected starts a server whose main namespace runs setup for every
@@ -567,4 +569,71 @@ func TestEmitAfterDisconnect(t *testing.T) {
 	}
 	_ = fresh.Emit("fresh")
 	c.expect(`2/admin,["fresh"]`)
+}
+
+// A handler may wait for an acknowledgement from its own client: the
+// connection goes on being read while it waits (the event may have run on
+// the connection's reader).
+func TestHandlerWaitsForItsOwnClientsAck(t *testing.T) {
+	results := make(chan string, 2)
+	_, c, _ := connected(t, nil, func(s *socketio.Socket) {
+		s.On("ask", func(e *socketio.Event) {
+			a, err := s.EmitWithTimeout(waitTimeout, "question")
+			var answer string
+			if err == nil {
+				err = a.Bind(&answer)
+			}
+			results <- fmt.Sprint(answer, err)
+		})
+		s.On("ask-all", func(e *socketio.Event) {
+			// A broadcast with acks, the asking client included: no
+			// hand-off is asked for; the reader is replaced after a while.
+			replies, err := s.Namespace().Timeout(waitTimeout).EmitWithAck(context.Background(), "poll")
+			results <- fmt.Sprint(len(replies), err)
+		})
+	})
+	c.send(`2["ask"]`)
+	c.expect(`20["question"]`)
+	c.send(`30["yes"]`)
+	if got := recv(t, results); got != "yes<nil>" {
+		t.Errorf("EmitWithAck in a handler: %s", got)
+	}
+	c.send(`2["ask-all"]`)
+	p := c.packet()
+	if p.Type != parser.Event || !p.HasID {
+		t.Fatalf("broadcast with ack = %v", p)
+	}
+	c.send(fmt.Sprintf(`3%d["ok"]`, p.ID))
+	if got := recv(t, results); got != "1 <nil>" {
+		t.Errorf("broadcast EmitWithAck in a handler: %s", got)
+	}
+}
+
+// A handler busy for a while does not hold up the connection's other
+// namespaces: their events are read and handled meanwhile.
+func TestSlowHandlerDoesNotBlockOtherNamespaces(t *testing.T) {
+	srv, ts := newServer(t, nil)
+	admin := make(chan string, 1)
+	srv.Of("/admin").OnConnection(func(s *socketio.Socket) {
+		s.On("ping", func(*socketio.Event) { admin <- "ping" })
+	})
+	done := make(chan string, 1)
+	srv.OnConnection(func(s *socketio.Socket) {
+		s.On("slow", func(*socketio.Event) {
+			select {
+			case m := <-admin:
+				done <- m
+			case <-time.After(waitTimeout):
+				done <- "admin event not handled while the handler waited"
+			}
+		})
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	c.connect("/admin", "")
+	c.send(`2["slow"]`)
+	c.send(`2/admin,["ping"]`)
+	if got := recv(t, done); got != "ping" {
+		t.Error(got)
+	}
 }

@@ -329,6 +329,9 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		s.dropAck(p.ID)
 		return Args{}, err
 	}
+	// Called from a handler, this may be the reader of the connection the
+	// reply comes on: have another goroutine read it.
+	s.client.conn.HandOff()
 	select {
 	case r := <-replies:
 		return newArgs(r, 0)
