@@ -316,21 +316,11 @@ func (ws *socket) wait() bool {
 		_ = ws.conn.SetReadDeadline(time.Now().Add(parkAfter))
 	}
 	for {
-		// The buffer is taken only to read: a reader waiting for data
-		// holds none.
-		var bp *[]byte
-		n := 0
-		err := ws.raw.Read(func(fd uintptr) bool {
-			bp = reads.Get().(*[]byte)
-			var rerr error
-			n, rerr = syscall.Read(int(fd), *bp)
-			if rerr == syscall.EAGAIN {
-				reads.Put(bp)
-				bp = nil
-				return false
-			}
-			return true
-		})
+		op := readOps.Get().(*readOp)
+		err := ws.raw.Read(op.fn)
+		bp, n := op.bp, op.n
+		op.bp, op.n = nil, 0
+		readOps.Put(op)
 		if n > 0 {
 			ws.in, ws.inBuf = (*bp)[:n], bp
 			ws.active = true
@@ -481,20 +471,12 @@ func (ws *socket) flushLocked(block bool) (left bool, err error) {
 // tryWrite writes what of b the socket takes without waiting. An error
 // stops it; the blocking write that follows meets it again and reports it.
 func (ws *socket) tryWrite(b []byte) int {
-	n := 0
-	_ = ws.raw.Write(func(fd uintptr) bool {
-		for n < len(b) {
-			m, err := syscall.Write(int(fd), b[n:])
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil || m <= 0 {
-				break
-			}
-			n += m
-		}
-		return true // never wait for the socket
-	})
+	op := writeOps.Get().(*writeOp)
+	op.b = b
+	_ = ws.raw.Write(op.fn)
+	n := op.n
+	op.b, op.n = nil, 0
+	writeOps.Put(op)
 	return n
 }
 

@@ -91,7 +91,7 @@ func (c *client) Message(data []byte, binary bool) {
 			return
 		}
 		c.srv.stats.eventsIn.Add(1)
-		if !s.inbox.pushFrom(s, func() { s.dispatch(e) }, false, true) {
+		if !s.inbox.pushEvent(e) {
 			c.fail(fmt.Errorf("socketio: more than %d events waiting for handlers", c.srv.opts.MaxPendingEvents))
 		}
 	case p.Type == parser.Ack || p.Type == parser.BinaryAck:
@@ -159,7 +159,7 @@ func (c *client) connect(p *parser.Packet) {
 	s.inbox.push(s, func() {
 		ns.admit(s)
 		s.compactListeners() // the connection handlers' are in
-	}, true)
+	})
 }
 
 func (c *client) handshake(auth []byte) *Handshake {

@@ -53,7 +53,7 @@ func appendArg(dst []byte, a any, atts *[][]byte) ([]byte, error) {
 			return parser.AppendValue(dst, parser.ResolvePlaceholders(v, r.Attachments), atts)
 		}
 	}
-	return parser.AppendValue(dst, r.JSON, atts)
+	return parser.AppendRawJSON(dst, r.JSON)
 }
 
 // smallPacket and smallBinaryPacket hold a packet being encoded with room

@@ -8,29 +8,49 @@ import "sync"
 // engineio.Session.RunOnReader), or else a worker.
 type inbox struct {
 	mu      sync.Mutex
-	tasks   []func() // from head on
+	tasks   []task // from head on
 	head    int
 	running bool
 	srv     *Server
 	drainFn func() // drain, made once
 }
 
-// push queues fn. Past the server's MaxPendingEvents it refuses (a client
-// flooding faster than its handlers run) unless force is set.
-func (b *inbox) push(s *Socket, fn func(), force bool) bool {
-	return b.pushFrom(s, fn, force, false)
+// task is an event to dispatch, or other work: an event needs no closure
+// made for it.
+type task struct {
+	event *Event
+	fn    func()
 }
 
-// pushFrom is push; fromReader says the caller is the connection's Message
-// call, whose reader may then run the inbox itself.
-func (b *inbox) pushFrom(s *Socket, fn func(), force, fromReader bool) bool {
+func (t task) run() {
+	if t.event != nil {
+		t.event.socket.dispatch(t.event)
+		return
+	}
+	t.fn()
+}
+
+// push queues fn, which the inbox runs whatever the number waiting.
+func (b *inbox) push(s *Socket, fn func()) {
+	b.add(s, task{fn: fn}, true, false)
+}
+
+// pushEvent queues an event from the connection's reader, whose Message
+// call this is: the reader may then run the inbox itself. Past the
+// server's MaxPendingEvents it refuses (a client flooding faster than its
+// handlers run).
+func (b *inbox) pushEvent(e *Event) bool {
+	return b.add(e.socket, task{event: e}, false, true)
+}
+
+func (b *inbox) add(s *Socket, t task, force, fromReader bool) bool {
 	srv := s.nsp.srv
 	b.mu.Lock()
 	if !force && len(b.tasks)-b.head >= srv.opts.MaxPendingEvents {
 		b.mu.Unlock()
 		return false
 	}
-	b.tasks = append(b.tasks, fn)
+	b.tasks = append(b.tasks, t)
 	if !b.running {
 		b.running = true
 		b.srv = srv
@@ -60,10 +80,10 @@ func (b *inbox) drain() {
 			b.mu.Unlock()
 			return
 		}
-		fn := b.tasks[b.head]
-		b.tasks[b.head] = nil
+		t := b.tasks[b.head]
+		b.tasks[b.head] = task{}
 		b.head++
 		b.mu.Unlock()
-		fn()
+		t.run()
 	}
 }

@@ -502,7 +502,7 @@ func (s *Socket) close(reason string) {
 		for _, fn := range disconnect {
 			s.nsp.srv.safely("disconnect handler", func() { fn(reason) })
 		}
-	}, true)
+	})
 }
 
 // dispatch runs the handlers of one event; it runs in the socket's inbox.

@@ -59,6 +59,19 @@ func AppendValue(dst []byte, v any, attachments *[][]byte) ([]byte, error) {
 	return out, nil
 }
 
+// AppendRawJSON appends raw as AppendValue appends a json.RawMessage held
+// in an interface, without putting it in one: verbatim once checked, null
+// when empty. Invalid JSON is an error matching ErrInvalidJSON.
+func AppendRawJSON(dst, raw []byte) ([]byte, error) {
+	if len(raw) == 0 {
+		return append(dst, "null"...), nil
+	}
+	if err := validJSON(raw, 0); err != nil {
+		return dst, err
+	}
+	return append(dst, raw...), nil
+}
+
 func errTooDeep() error {
 	return &parseError{kind: ErrTooDeep, detail: "value nested more than " + strconv.Itoa(MaxValueDepth) + " levels"}
 }
@@ -74,13 +87,7 @@ func appendValue(dst []byte, v any, atts *[][]byte, depth, hops int) ([]byte, er
 	case nil:
 		return append(dst, "null"...), nil
 	case json.RawMessage:
-		if len(x) == 0 {
-			return append(dst, "null"...), nil
-		}
-		if err := validJSON(x, 0); err != nil {
-			return dst, err
-		}
-		return append(dst, x...), nil
+		return AppendRawJSON(dst, x)
 	case *json.RawMessage:
 		if x == nil {
 			return append(dst, "null"...), nil

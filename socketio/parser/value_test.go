@@ -53,6 +53,22 @@ func TestAppendValue_RawMessageVerbatim(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidJSON)
 }
 
+func TestAppendRawJSON(t *testing.T) {
+	out, err := AppendRawJSON([]byte("x,"), []byte(`{"b":1,"a":2.50}`))
+	assert.NoError(t, err)
+	assert.Equal(t, `x,{"b":1,"a":2.50}`, string(out))
+	out, err = AppendRawJSON(nil, nil)
+	assert.NoError(t, err)
+	assert.Equal(t, `null`, string(out))
+	out, err = AppendRawJSON([]byte("x,"), []byte(`[1,`))
+	assert.ErrorIs(t, err, ErrInvalidJSON)
+	assert.Equal(t, "x,", string(out))
+	buf, in := make([]byte, 0, 32), []byte(`{"a":[1,"x"]}`)
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		_, _ = AppendRawJSON(buf, in)
+	}))
+}
+
 func TestAppendValue_NilsAreNull(t *testing.T) {
 	var (
 		b  []byte

@@ -1,0 +1,62 @@
+package engineio
+
+import (
+	"sync"
+	"syscall"
+)
+
+// readOp and writeOp are the functions given to syscall.RawConn, with
+// their results: a closure made per call would cost allocations on every
+// read and write (the closure and what it captures). Each op makes its
+// function once and is pooled.
+type readOp struct {
+	fn func(fd uintptr) bool
+	bp *[]byte // the pooled buffer read into, nil if nothing was read
+	n  int
+}
+
+var readOps = sync.Pool{New: func() any {
+	op := &readOp{}
+	op.fn = op.read
+	return op
+}}
+
+// read reads into a pooled buffer, taken only to read: a reader waiting
+// for data holds none.
+func (op *readOp) read(fd uintptr) bool {
+	bp := reads.Get().(*[]byte)
+	n, err := syscall.Read(int(fd), *bp)
+	if err == syscall.EAGAIN {
+		reads.Put(bp)
+		return false // wait for the connection to be readable
+	}
+	op.bp, op.n = bp, n
+	return true
+}
+
+type writeOp struct {
+	fn func(fd uintptr) bool
+	b  []byte
+	n  int // written of b
+}
+
+var writeOps = sync.Pool{New: func() any {
+	op := &writeOp{}
+	op.fn = op.write
+	return op
+}}
+
+// write writes what of op.b the connection takes without waiting.
+func (op *writeOp) write(fd uintptr) bool {
+	for op.n < len(op.b) {
+		m, err := syscall.Write(int(fd), op.b[op.n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || m <= 0 {
+			break
+		}
+		op.n += m
+	}
+	return true // never wait for the socket
+}
