@@ -16,5 +16,9 @@
 // library: an idle connection then holds no buffer and, on Linux, no
 // goroutine, and a batch of frames leaves in one system call.
 //
+// A WebSocket session's messages are read and handed to the handler by one
+// goroutine; with [Session.RunOnReader] the handler may have its work run
+// there too, instead of waking a goroutine of its own for each message.
+//
 // The package knows nothing of Socket.IO; the socketio package builds on it.
 package engineio

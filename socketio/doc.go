@@ -23,7 +23,10 @@
 // adapter, so they reach every node once a cluster adapter is configured.
 //
 // A client's handlers run one at a time, in the order its packets came;
-// different clients run in parallel. Acknowledgements are resolved as soon
-// as they arrive, so EmitWithAck inside a handler cannot deadlock. A panic
-// in a handler is recovered and logged.
+// different clients run in parallel. A handler usually runs on the
+// goroutine that read its event, which saves a hand-off per event; one
+// that blocks or runs long has reading go on on another goroutine within
+// a few tens of milliseconds (at once when it waits in EmitWithAck), so
+// acknowledgements and heartbeats keep coming and EmitWithAck inside a
+// handler cannot deadlock. A panic in a handler is recovered and logged.
 package socketio
