@@ -1,12 +1,16 @@
 package engineio_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/seed-e3ad8a97/sio/engineio"
 )
@@ -91,4 +95,43 @@ func ExampleSession_Send() {
 	// "4welcome"
 	// "bAQID"
 	// "4hello"
+}
+
+// upper answers each message in upper case, from work that runs on the
+// session's reader when it can, or else on a goroutine of its own.
+type upper struct{ s *engineio.Session }
+
+func (u upper) Message(data []byte, binary bool) {
+	work := func() { _ = u.s.Send(engineio.Message{Data: bytes.ToUpper(data)}) }
+	if !u.s.RunOnReader(work) { // long-polling: no reader goroutine to lend
+		go work()
+	}
+}
+
+func (u upper) Closed(reason string, cause error) {}
+
+// RunOnReader saves waking a goroutine per message; work that blocks is
+// safe, since the session then goes on reading on another goroutine.
+func ExampleSession_RunOnReader() {
+	srv := engineio.NewServer(engineio.HandlerFunc(func(s *engineio.Session) engineio.SessionHandler {
+		return upper{s}
+	}), nil)
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	ctx := context.Background()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		panic(err)
+	}
+	defer ws.CloseNow()
+	_, open, _ := ws.Read(ctx) // the open packet
+	fmt.Println(string(open[:1]))
+	_ = ws.Write(ctx, websocket.MessageText, []byte("4hello"))
+	_, reply, _ := ws.Read(ctx)
+	fmt.Println(string(reply))
+	// Output:
+	// 0
+	// 4HELLO
 }
