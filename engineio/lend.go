@@ -96,7 +96,6 @@ func (s *Session) deliverFromReader(p parser.Packet) (ok, reader bool) {
 // as a handler, or soon handed off.
 type lenders struct {
 	slots    [lendSlots]lendSlot
-	next     atomic.Uint32 // where the next claim starts looking
 	watching atomic.Bool
 	mu       sync.Mutex // starting and stopping the watcher
 	stopped  bool
@@ -112,9 +111,11 @@ type lendSlot struct {
 	_ [56]byte
 }
 
-// claim takes a free slot for s; it fails when all are taken.
+// claim takes a free slot for s; it fails when all are taken. The search
+// starts at a place of the session's own (its random id says where), so
+// that sessions on different cores seldom try the same slots.
 func (l *lenders) claim(s *Session) (int, bool) {
-	start := int(l.next.Add(1))
+	start := int(s.id[len(s.id)-1])
 	for i := range lendSlots {
 		n := (start + i) % lendSlots
 		if l.slots[n].s.CompareAndSwap(nil, s) {
