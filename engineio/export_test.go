@@ -1,5 +1,7 @@
 package engineio
 
+import "time"
+
 // Test-only views of a session's state, so tests can wait for a request to
 // be pending instead of sleeping.
 
@@ -33,4 +35,20 @@ func SetTestHookRegistered(f func(*Session)) (restore func()) {
 }
 
 // ParkAfter is how long an idle WebSocket reader waits before it parks.
-const ParkAfter = parkAfter
+var ParkAfter = parkAfter
+
+// SetParkAfter changes parkAfter for the sessions opened until the
+// returned func is called; call it before starting a server, and restore
+// once the server is closed.
+func SetParkAfter(d time.Duration) (restore func()) {
+	parkAfter = d
+	return func() { parkAfter = ParkAfter }
+}
+
+// Parked reports whether the reader of a WebSocket session has parked.
+func Parked(s *Session) bool {
+	s.mu.Lock()
+	ws := s.ws
+	s.mu.Unlock()
+	return ws != nil && ws.parked.Load()
+}

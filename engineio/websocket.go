@@ -53,6 +53,7 @@ func (s *Session) readLoop(ws *socket) {
 			ws.abort()
 			return
 		}
+		ws.idle = p.Type == parser.Pong
 	}
 }
 

@@ -157,6 +157,27 @@ func TestWireParkedReaderResumes(t *testing.T) {
 	}
 }
 
+// A reader parks as soon as it has read a pong, without waiting parkAfter
+// (an hour here): the heartbeat of an idle connection costs a wake-up, not
+// a goroutine kept until a timer fires.
+func TestWireReaderParksAfterPong(t *testing.T) {
+	t.Cleanup(engineio.SetParkAfter(time.Hour)) // runs after the harness's cleanup
+	h := newHarness(t, &engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: waitTimeout}, nil)
+	ws, _, r := h.wsHandshake()
+	if got := readText(t, ws); got != "2" {
+		t.Fatalf("want a ping, got %q", got)
+	}
+	if engineio.Parked(r.s) {
+		t.Fatal("the reader parked before any pong")
+	}
+	writeText(t, ws, "3")
+	eventually(t, "the reader parks after the pong", func() bool { return engineio.Parked(r.s) })
+	writeText(t, ws, "4after the pong")
+	if m := r.message(t); string(m.Data) != "after the pong" {
+		t.Fatalf("got %q", m.Data)
+	}
+}
+
 // A graceful close of a session whose reader has parked still waits for
 // the client's answer to the close frame before it drops the connection.
 // The client here is a bare socket, so it can answer late.
