@@ -282,3 +282,26 @@ func BenchmarkSocketEncodeBatch(b *testing.B) {
 		}
 	}
 }
+
+// mask is the XOR of RFC 6455 §5.3, whatever the length and the key's
+// position: the same as the byte at a time definition.
+func TestMaskMatchesBytewise(t *testing.T) {
+	key := [4]byte{0x12, 0x34, 0x56, 0x78}
+	for n := range 100 {
+		for pos := range int64(4) {
+			in := make([]byte, n)
+			for i := range in {
+				in[i] = byte(i*7 + n)
+			}
+			want := bytes.Clone(in)
+			for i := range want {
+				want[i] ^= key[(pos+int64(i))&3]
+			}
+			got := bytes.Clone(in)
+			mask(got, key, pos)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("mask of %d bytes at position %d = %x, want %x", n, pos, got, want)
+			}
+		}
+	}
+}

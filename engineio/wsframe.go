@@ -115,6 +115,13 @@ func mask(b []byte, key [4]byte, pos int64) {
 	kw := binary.LittleEndian.Uint32(k[:])
 	k8 := uint64(kw) | uint64(kw)<<32
 	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		w := b[i : i+32 : i+32] // one bounds check for the four words
+		binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(w)^k8)
+		binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(w[8:])^k8)
+		binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(w[16:])^k8)
+		binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(w[24:])^k8)
+	}
 	for ; i+8 <= len(b); i += 8 {
 		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^k8)
 	}
