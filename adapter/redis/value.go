@@ -587,7 +587,8 @@ func (v value) encode(e *msgpack.Encoder) error {
 }
 
 func decodeMsgpack(b []byte) (value, error) {
-	d := msgpack.NewDecoder(bytes.NewReader(b))
+	in := bytes.NewReader(b)
+	d := &msgDecoder{Decoder: msgpack.NewDecoder(in), b: b, in: in}
 	v, err := decodeValue(d, 0)
 	if err != nil {
 		return value{}, fmt.Errorf("%w: %v", errSyntax, err)
@@ -595,7 +596,67 @@ func decodeMsgpack(b []byte) (value, error) {
 	return v, nil
 }
 
-func decodeValue(d *msgpack.Decoder, depth int) (value, error) {
+// msgDecoder is a msgpack decoder that knows what is left of its input.
+// The library allocates the length a string, binary or extension header
+// declares before reading it: five bytes declaring 2 GiB of binary would
+// cost 2 GiB and seconds. Lengths are checked against the input first.
+type msgDecoder struct {
+	*msgpack.Decoder
+	b  []byte
+	in *bytes.Reader // read by the decoder directly (it is an io.ByteScanner)
+}
+
+var errLength = errors.New("length beyond the end of the message")
+
+// checkLength fails if the string, binary or extension at the decoder's
+// position declares more bytes than the message has left.
+func (d *msgDecoder) checkLength() error {
+	rest := d.b[len(d.b)-d.in.Len():]
+	if len(rest) == 0 {
+		return errLength
+	}
+	c := rest[0]
+	var n, hdr int // declared length, and the bytes before the payload
+	switch {
+	case c >= 0xa0 && c <= 0xbf: // fixstr
+		n, hdr = int(c&0x1f), 1
+	case c == 0xc4 || c == 0xd9: // bin8, str8
+		n, hdr = lenAt(rest, 1, 1), 2
+	case c == 0xc5 || c == 0xda: // bin16, str16
+		n, hdr = lenAt(rest, 1, 2), 3
+	case c == 0xc6 || c == 0xdb: // bin32, str32
+		n, hdr = lenAt(rest, 1, 4), 5
+	case c == 0xc7: // ext8: length, then type
+		n, hdr = lenAt(rest, 1, 1), 3
+	case c == 0xc8: // ext16
+		n, hdr = lenAt(rest, 1, 2), 4
+	case c == 0xc9: // ext32
+		n, hdr = lenAt(rest, 1, 4), 6
+	case c >= 0xd4 && c <= 0xd8: // fixext 1, 2, 4, 8, 16
+		n, hdr = 1<<(c-0xd4), 2
+	default:
+		return nil
+	}
+	if n < 0 || n > len(rest)-hdr {
+		return errLength
+	}
+	return nil
+}
+
+// lenAt reads a big-endian length of size bytes at off, or -1 if the
+// message ends first.
+func lenAt(b []byte, off, size int) int {
+	if len(b) < off+size {
+		return -1
+	}
+	n := 0
+	for _, x := range b[off : off+size] {
+		n = n<<8 | int(x)
+	}
+	return n
+}
+
+func decodeValue(d *msgDecoder, depth int) (value, error) {
 	if depth > maxDepth {
 		return value{}, errSyntax
 	}
@@ -623,9 +684,15 @@ func decodeValue(d *msgpack.Decoder, depth int) (value, error) {
 		f, err := d.DecodeFloat64()
 		return value{k: kFloat, f: f}, err
 	case msgpcode.IsString(c):
+		if err := d.checkLength(); err != nil {
+			return value{}, err
+		}
 		s, err := d.DecodeString()
 		return vStr(s), err
 	case msgpcode.IsBin(c):
+		if err := d.checkLength(); err != nil {
+			return value{}, err
+		}
 		b, err := d.DecodeBytes()
 		return vBin(b), err
 	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
@@ -672,7 +739,10 @@ func decodeValue(d *msgpack.Decoder, depth int) (value, error) {
 
 // decodeExt reads the extensions JavaScript encoders write: timestamps
 // (dates, which JSON writes as ISO strings) and notepack's undefined.
-func decodeExt(d *msgpack.Decoder) (value, error) {
+func decodeExt(d *msgDecoder) (value, error) {
+	if err := d.checkLength(); err != nil {
+		return value{}, err
+	}
 	typ, n, err := d.DecodeExtHeader()
 	if err != nil {
 		return value{}, err

@@ -2,6 +2,8 @@ package redisadapter
 
 import (
 	"bytes"
+	"errors"
+	"runtime"
 	"testing"
 
 	"github.com/seed-e3ad8a97/sio/socketio/parser"
@@ -61,6 +63,7 @@ func TestJSONNumbers(t *testing.T) {
 func FuzzDecodeMessage(f *testing.F) {
 	f.Add([]byte(`{"type":5,"requestId":"x","opts":{"rooms":["a"],"except":[]}}`))
 	f.Add([]byte{0x93, 0xa1, 'u', 0x83, 0xa4, 't', 'y', 'p', 'e', 0x02, 0xa4, 'd', 'a', 't', 'a', 0x91, 0xc4, 0x01, 0x00, 0xa3, 'n', 's', 'p', 0xa1, '/', 0x80})
+	f.Add([]byte{0xc6, 0x7f, 0xff, 0xff, 0xff}) // 2 GiB of binary declared: found by this fuzzer (slow, not a crash)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := decodeMessage(b)
 		if err != nil {
@@ -73,4 +76,39 @@ func FuzzDecodeMessage(f *testing.F) {
 		_ = valueOpts(v)
 		_ = valueSocket(v)
 	})
+}
+
+// A message declaring a string, binary or extension longer than itself is
+// malformed, and is refused before anything that size is allocated: five
+// bytes declaring 2 GiB of binary used to cost 2 GiB and seconds.
+func TestDecodeMessage_LengthBeyondTheMessage(t *testing.T) {
+	for _, b := range [][]byte{
+		{0xc6, 0x7f, 0xff, 0xff, 0xff},            // bin32
+		{0xc5, 0xff, 0xff, 0x00},                  // bin16
+		{0xc4, 0x05, 0x00},                        // bin8
+		{0xdb, 0x7f, 0xff, 0xff, 0xff},            // str32
+		{0xa5, 'a', 'b'},                          // fixstr
+		{0xc9, 0x7f, 0xff, 0xff, 0xff, 0xff},      // ext32
+		{0xd8, 0xff, 0x00},                        // fixext16
+		{0x93, 0xa1, 'u', 0xc6, 0x7f, 0xff, 0xff}, // bin32 inside an array, header cut short
+		{0x81, 0xa1, 'k', 0xc6, 0x40, 0, 0, 0, 1}, // as a map value
+		{0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, 'x'}, // str32 of 4 GiB
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := decodeMessage(b)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, errSyntax) {
+			t.Errorf("%x: err %v, want errSyntax", b, err)
+		}
+		// The decoder and the error, never the declared size.
+		if got := after.TotalAlloc - before.TotalAlloc; got > 64<<10 {
+			t.Errorf("%x: decoding allocated %d bytes", b, got)
+		}
+	}
+	// Lengths that fit still decode.
+	v, err := decodeMessage([]byte{0x92, 0xc4, 0x02, 1, 2, 0xa2, 'h', 'i'})
+	if err != nil || len(v.arr) != 2 || v.arr[0].s != "\x01\x02" || v.arr[1].s != "hi" {
+		t.Errorf("decoded %+v, %v", v, err)
+	}
 }
