@@ -186,6 +186,19 @@ func drain(c chan *rec) map[*rec]bool {
 	}
 }
 
+// closeInTime calls Server.Close and fails the test with why if it has
+// not returned within waitTimeout.
+func (h *harness) closeInTime(why string) {
+	h.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- h.srv.Close() }()
+	select {
+	case <-done:
+	case <-time.After(waitTimeout):
+		h.t.Fatal(why)
+	}
+}
+
 // newTestServer starts an httptest server closed when the test ends.
 func newTestServer(t *testing.T, h http.Handler) *httptest.Server {
 	ts := httptest.NewServer(h)

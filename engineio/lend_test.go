@@ -159,13 +159,7 @@ func TestRunOnReader_CloseWithBlockedWork(t *testing.T) {
 	ws, _, r := h.wsHandshake()
 	writeText(t, ws, "4block")
 	r.message(t)
-	closed := make(chan error, 1)
-	go func() { closed <- h.srv.Close() }()
-	select {
-	case <-closed:
-	case <-time.After(waitTimeout):
-		t.Fatal("Server.Close waited for blocked lent work")
-	}
+	h.closeInTime("Server.Close waited for blocked lent work")
 	if ev := r.waitClosed(t); ev.reason != engineio.ReasonShuttingDown {
 		t.Errorf("reason = %q", ev.reason)
 	}

@@ -534,13 +534,7 @@ func TestServerClose_EndsStalledGracefulCloses(t *testing.T) {
 		mustSend(t, r.s, big)
 	}
 	r.s.Close()
-	done := make(chan error, 1)
-	go func() { done <- h.srv.Close() }()
-	select {
-	case <-done:
-	case <-time.After(waitTimeout):
-		t.Fatal("Server.Close waited for a stalled graceful close")
-	}
+	h.closeInTime("Server.Close waited for a stalled graceful close")
 	wantDone(t, r.s)
 }
 
