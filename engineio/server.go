@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -201,18 +201,22 @@ func (s *Session) open(h Handler) {
 }
 
 func (srv *Server) openPacket(sid, transport string) []byte {
-	upgrades := []string{}
+	// Written out rather than through encoding/json: it is on every
+	// handshake, and sid is our own base64url, which needs no escaping.
+	b := make([]byte, 0, 128)
+	b = append(b, `{"sid":"`...)
+	b = append(b, sid...)
+	b = append(b, `","upgrades":[`...)
 	if transport == Polling && !srv.opts.DisableUpgrades && srv.opts.allows(WebSocket) {
-		upgrades = append(upgrades, WebSocket)
+		b = append(b, `"`+WebSocket+`"`...)
 	}
-	b, _ := json.Marshal(struct {
-		SID          string   `json:"sid"`
-		Upgrades     []string `json:"upgrades"`
-		PingInterval int64    `json:"pingInterval"`
-		PingTimeout  int64    `json:"pingTimeout"`
-		MaxPayload   int      `json:"maxPayload"`
-	}{sid, upgrades, srv.opts.PingInterval.Milliseconds(), srv.opts.PingTimeout.Milliseconds(), srv.opts.MaxPayload})
-	return b
+	b = append(b, `],"pingInterval":`...)
+	b = strconv.AppendInt(b, srv.opts.PingInterval.Milliseconds(), 10)
+	b = append(b, `,"pingTimeout":`...)
+	b = strconv.AppendInt(b, srv.opts.PingTimeout.Milliseconds(), 10)
+	b = append(b, `,"maxPayload":`...)
+	b = strconv.AppendInt(b, int64(srv.opts.MaxPayload), 10)
+	return append(b, '}')
 }
 
 // newID returns an unguessable session id: 120 random bits, 20 characters.
