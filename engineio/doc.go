@@ -9,7 +9,8 @@
 // closes with a reason. Messages go out with [Session.Send], which never
 // blocks on the network: each session owns a bounded queue of encoded
 // packets, drained by the pending long-polling GET or written to the
-// WebSocket by a short-lived writer.
+// WebSocket by a short-lived writer. [Session.Cork] holds writes back
+// for a moment, so that messages sent in a row leave together.
 //
 // The WebSocket protocol (RFC 6455, with permessage-deflate) is spoken
 // here, on the hijacked connection, rather than through a WebSocket

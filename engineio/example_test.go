@@ -69,8 +69,10 @@ func ExampleSession_Send() {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
+	client := ts.Client()
+	defer client.CloseIdleConnections()
 	get := func(query string) string {
-		res, err := http.Get(ts.URL + "/?EIO=4&transport=polling" + query)
+		res, err := client.Get(ts.URL + "/?EIO=4&transport=polling" + query)
 		if err != nil {
 			panic(err)
 		}
@@ -135,3 +137,47 @@ func ExampleSession_RunOnReader() {
 	// 0
 	// 4HELLO
 }
+
+// Messages sent while corked leave together: here the two parts of a
+// greeting, sent as a message arrives, reach the polling client in one
+// response.
+func ExampleSession_Cork() {
+	srv := engineio.NewServer(engineio.HandlerFunc(func(s *engineio.Session) engineio.SessionHandler {
+		return greeter{s}
+	}), nil)
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	client := ts.Client()
+	defer client.CloseIdleConnections()
+	get := func(query string) string {
+		res, err := client.Get(ts.URL + "/?EIO=4&transport=polling" + query)
+		if err != nil {
+			panic(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	sid := strings.Split(get(""), `"`)[3] // from the open packet
+	res, err := client.Post(ts.URL+"/?EIO=4&transport=polling&sid="+sid, "text/plain", strings.NewReader("4hi"))
+	if err != nil {
+		panic(err)
+	}
+	res.Body.Close()
+	fmt.Printf("%q\n", get("&sid="+sid))
+	// Output:
+	// "4welcome\x1e4news"
+}
+
+type greeter struct{ s *engineio.Session }
+
+func (g greeter) Message(data []byte, binary bool) {
+	uncork := g.s.Cork()
+	defer uncork()
+	_ = g.s.Send(engineio.Message{Data: []byte("welcome")})
+	_ = g.s.Send(engineio.Message{Data: []byte("news")})
+}
+
+func (greeter) Closed(reason string, cause error) {}

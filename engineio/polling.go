@@ -31,7 +31,8 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	for {
 		// Once the session is on WebSocket its queue belongs to the writer
 		// there: a GET that raced with the upgrade must not take from it.
-		if len(s.queue) > 0 && s.transport == Polling {
+		// A corked queue waits for the uncork (see Cork).
+		if len(s.queue) > 0 && s.transport == Polling && !s.corked() {
 			batch := s.take()
 			if n := len(batch); n > 1 && batch[n-1].Type == parser.Close {
 				// The close packet goes alone in the next payload: the

@@ -71,6 +71,8 @@ type Session struct {
 	linger    *time.Timer
 	timer     *time.Timer // heartbeat: next ping, or pong deadline
 	awaitPong bool
+	cork      uint32 // the Cork in force, 0 if none (cork.go)
+	corks     uint32 // Corks so far, naming each
 
 	// long-polling
 	getting  bool          // a GET is pending
@@ -188,7 +190,7 @@ func (s *Session) lockAndQueue(msgs []Message) error {
 // are dropped and it returns false.
 func (s *Session) SendVolatile(msgs ...Message) bool {
 	s.mu.Lock()
-	ready := len(s.queue) == 0 && !s.upgrading &&
+	ready := (len(s.queue) == 0 || s.corked()) && !s.upgrading &&
 		(s.transport == WebSocket || s.getting)
 	if s.closed {
 		s.mu.Unlock()
@@ -235,9 +237,11 @@ func (s *Session) pushControlData(t parser.Type, data []byte) {
 	s.kick()
 }
 
-// kick wakes whatever drains the queue; s.mu is held.
+// kick wakes whatever drains the queue, unless the session is corked;
+// s.mu is held.
 func (s *Session) kick() {
 	switch {
+	case s.corked():
 	case s.transport == WebSocket:
 		if !s.writing {
 			s.writing = true

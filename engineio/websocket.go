@@ -75,7 +75,7 @@ func endReason(err error) string {
 // the session is on a WebSocket nobody is writing, the sender writes the
 // queue itself (writeNow), with no goroutine to wake for a reply.
 func (s *Session) unlockAndWrite() {
-	if s.transport != WebSocket || s.writing || s.ws.raw == nil {
+	if s.transport != WebSocket || s.writing || s.ws.raw == nil || s.corked() {
 		s.kick()
 		s.mu.Unlock()
 		return
@@ -91,6 +91,11 @@ func (s *Session) unlockAndWrite() {
 // the session's own; packets queued meanwhile go back to the flushers,
 // behind the sessions already waiting. It never blocks.
 func (s *Session) writeNow() {
+	if s.corked() { // the uncork writes (a flusher may come first)
+		s.writing = false
+		s.mu.Unlock()
+		return
+	}
 	ws := s.ws
 	if s.closed || s.queued > batchBytes || !ws.mu.TryLock() {
 		s.startWriter()

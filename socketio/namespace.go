@@ -113,6 +113,11 @@ func (ns *Namespace) handlers() ([]Middleware, []func(*Socket)) {
 // runs in the socket's inbox. A socket coming back with connection state
 // recovery skips the middlewares unless the options ask for them.
 func (ns *Namespace) admit(s *Socket) {
+	// The CONNECT reply, the events missed while away and what the
+	// connection handlers emit leave together, in one write (or one
+	// polling response) rather than one each.
+	uncork := s.client.conn.Cork()
+	defer uncork()
 	mws, onConn := ns.handlers()
 	rec := ns.srv.opts.Recovery
 	recovered := rec != nil && !rec.RunMiddlewares && ns.recover(s)
@@ -181,11 +186,11 @@ func (ns *Namespace) enter(s *Socket, sess *adapter.Session) bool {
 		}
 	}
 	s.client.admitted()
-	reply := map[string]string{"sid": s.id}
+	data := parser.AppendString(append(make([]byte, 0, 64), `{"sid":`...), s.id)
 	if s.pid != "" {
-		reply["pid"] = s.pid
+		data = parser.AppendString(append(data, `,"pid":`...), s.pid)
 	}
-	data, _ := json.Marshal(reply)
+	data = append(data, '}')
 	_ = s.send(&parser.Packet{Type: parser.Connect, Namespace: ns.name, Data: data}, false)
 	return true
 }
