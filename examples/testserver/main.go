@@ -105,7 +105,11 @@ func run(c config) error {
 		mux.Handle("/debug/vars", expvar.Handler())
 	}
 
-	ln, err := net.Listen("tcp", c.addr)
+	// No TCP keep-alive: Engine.IO's heartbeats already find dead peers,
+	// and the probes' settings would cost four system calls per accepted
+	// connection (Node's HTTP server leaves them off too).
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", c.addr)
 	if err != nil {
 		return err
 	}
