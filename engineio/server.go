@@ -165,7 +165,11 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 	}
 	s.mu.Lock()
 	if !s.closed {
-		s.pushControlData(parser.Open, srv.openPacket(s.id, transport))
+		// Queued without waking a writer: this goroutine writes it below,
+		// after Open, with what Open sends.
+		hello := parser.Packet{Type: parser.Open, Data: srv.openPacket(s.id, transport)}
+		s.queue = append(s.queue, hello)
+		s.queued += 1 + len(hello.Data)
 		s.timer = time.AfterFunc(srv.opts.PingInterval, s.heartbeat)
 	}
 	s.mu.Unlock()
@@ -173,6 +177,8 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, transport s
 	// Even when Open panicked and closed the session, go on: the polling
 	// client gets the close packet, the WebSocket reader ends the session.
 	if transport == WebSocket {
+		s.mu.Lock()
+		s.unlockAndWrite()
 		// Read on a goroutine of its own and let the HTTP server's end:
 		// while a handler runs, net/http keeps the connection's 4 KiB
 		// read and write buffers, the response's and a deep stack.
