@@ -4,92 +4,139 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
-
-	"github.com/coder/websocket"
+	"time"
 )
 
 // wsClient is a minimal Socket.IO client over WebSocket, enough to load a
-// server: connect to "/", emit with an ack, count events.
+// server: connect to "/", emit with an ack, count events. A client made
+// with an event callback reads on a goroutine of its own; one without
+// (echo) reads its answers itself, so that a round trip costs the tool no
+// goroutine hand-off.
 type wsClient struct {
-	ws      *websocket.Conn
-	mu      sync.Mutex
+	ws      *wsConn
+	wmu     sync.Mutex // writes: the read loop answers pings
 	nextID  int
-	pending map[int]chan struct{}
 	onEvent func()
-	done    chan struct{}
-
-	nextBinary int // ack id of the BINARY_ACK whose attachments are awaited
+	done    chan struct{} // closed when the read loop ends; nil without one
 }
 
 func dialWS(ctx context.Context, base string, onEvent func()) (*wsClient, error) {
-	u := strings.Replace(base, "http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-	ws, _, err := websocket.Dial(ctx, u, nil)
+	ws, err := dialWSConn(ctx, wsURL(base))
 	if err != nil {
 		return nil, err
 	}
-	ws.SetReadLimit(1 << 24)
-	c := &wsClient{ws: ws, pending: map[int]chan struct{}{}, onEvent: onEvent, done: make(chan struct{})}
-	if _, msg, err := ws.Read(ctx); err != nil || len(msg) == 0 || msg[0] != '0' {
-		ws.CloseNow()
-		return nil, fmt.Errorf("no open packet: %v", err)
-	}
-	if err := ws.Write(ctx, websocket.MessageText, []byte("40")); err != nil {
-		ws.CloseNow()
+	c := &wsClient{ws: ws, onEvent: onEvent}
+	fail := func(err error) (*wsClient, error) {
+		ws.c.Close()
 		return nil, err
 	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = ws.c.SetReadDeadline(dl)
+	}
+	if _, msg, err := ws.read(); err != nil || len(msg) == 0 || msg[0] != '0' {
+		return fail(fmt.Errorf("no open packet: %v", err))
+	}
+	if err := ws.write(opText, []byte("40")); err != nil {
+		return fail(err)
+	}
 	for {
-		_, msg, err := ws.Read(ctx)
+		_, msg, err := ws.read()
 		if err != nil {
-			ws.CloseNow()
-			return nil, err
+			return fail(err)
 		}
 		if bytes.HasPrefix(msg, []byte("40")) {
 			break
 		}
 		if bytes.HasPrefix(msg, []byte("44")) {
-			ws.CloseNow()
-			return nil, fmt.Errorf("connect refused: %s", msg)
+			return fail(fmt.Errorf("connect refused: %s", msg))
 		}
 	}
-	go c.readLoop()
+	_ = ws.c.SetReadDeadline(time.Time{})
+	if onEvent != nil {
+		c.done = make(chan struct{})
+		go c.readLoop()
+	}
 	return c, nil
 }
 
+// readLoop counts events and answers pings until the connection ends.
 func (c *wsClient) readLoop() {
 	defer close(c.done)
-	ctx := context.Background()
-	skip := 0 // binary attachments of the packet just read
 	for {
-		typ, msg, err := c.ws.Read(ctx)
+		bin, msg, err := c.ws.read()
 		if err != nil {
 			return
 		}
-		if typ == websocket.MessageBinary {
-			if skip--; skip == 0 {
-				c.resolvePending()
+		switch {
+		case bin:
+		case len(msg) == 1 && msg[0] == '2':
+			if c.send([]byte("3")) != nil {
+				return
 			}
-			continue
+		case bytes.HasPrefix(msg, []byte("42")):
+			c.onEvent()
+		}
+	}
+}
+
+func (c *wsClient) send(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.ws.write(opText, b)
+}
+
+// echoTimeout bounds a round trip, so that a server that stops answering
+// ends the run with an error rather than hanging it.
+const echoTimeout = 30 * time.Second
+
+// echo emits "echo" with payload (and an attachment when bin is set) and
+// reads until the ack has come, answering pings on the way. It is for
+// clients without a read loop.
+func (c *wsClient) echo(payload string, bin []byte) error {
+	id := c.nextID
+	c.nextID++
+	_ = c.ws.c.SetReadDeadline(time.Now().Add(echoTimeout))
+	if bin == nil {
+		if err := c.ws.write(opText, fmt.Appendf(nil, `42%d["echo",%s]`, id, payload)); err != nil {
+			return err
+		}
+	} else {
+		if err := c.ws.write(opText, fmt.Appendf(nil, `451-%d["echo",{"_placeholder":true,"num":0}]`, id)); err != nil {
+			return err
+		}
+		if err := c.ws.write(opBinary, bin); err != nil {
+			return err
+		}
+	}
+	attachments := 0 // still to come with the ack
+	for {
+		isBin, msg, err := c.ws.read()
+		if err != nil {
+			return err
 		}
 		switch {
+		case isBin:
+			if attachments--; attachments == 0 {
+				return nil
+			}
 		case len(msg) == 1 && msg[0] == '2':
-			_ = c.ws.Write(ctx, websocket.MessageText, []byte("3"))
-		case bytes.HasPrefix(msg, []byte("42")):
-			if c.onEvent != nil {
-				c.onEvent()
+			if err := c.ws.write(opText, []byte("3")); err != nil {
+				return err
 			}
 		case bytes.HasPrefix(msg, []byte("43")):
-			c.resolve(ackID(msg[2:]))
+			if got := ackID(msg[2:]); got != id {
+				return fmt.Errorf("ack %d, want %d", got, id)
+			}
+			return nil
 		case bytes.HasPrefix(msg, []byte("46")):
-			n, rest, _ := strings.Cut(string(msg[2:]), "-")
-			skip, _ = strconv.Atoi(n)
-			c.mu.Lock()
-			c.nextBinary = ackID([]byte(rest))
-			c.mu.Unlock()
+			n, rest, _ := bytes.Cut(msg[2:], []byte("-"))
+			attachments, _ = strconv.Atoi(string(n))
+			if got := ackID(rest); got != id || attachments < 1 {
+				return fmt.Errorf("binary ack %q, want id %d", msg, id)
+			}
 		}
 	}
 }
@@ -105,60 +152,14 @@ func ackID(b []byte) int {
 	return n
 }
 
-func (c *wsClient) resolve(id int) {
-	c.mu.Lock()
-	ch := c.pending[id]
-	delete(c.pending, id)
-	c.mu.Unlock()
-	if ch != nil {
-		close(ch)
-	}
-}
-
-func (c *wsClient) resolvePending() {
-	c.mu.Lock()
-	id := c.nextBinary
-	c.mu.Unlock()
-	c.resolve(id)
-}
-
-// echo emits "echo" with payload (and an attachment when bin is set) and
-// waits for the ack.
-func (c *wsClient) echo(ctx context.Context, payload string, bin []byte) error {
-	c.mu.Lock()
-	id := c.nextID
-	c.nextID++
-	ch := make(chan struct{})
-	c.pending[id] = ch
-	c.mu.Unlock()
-	var err error
-	if bin == nil {
-		err = c.ws.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `42%d["echo",%s]`, id, payload))
-	} else {
-		err = c.ws.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `451-%d["echo",{"_placeholder":true,"num":0}]`, id))
-		if err == nil {
-			err = c.ws.Write(ctx, websocket.MessageBinary, bin)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	select {
-	case <-ch:
-		return nil
-	case <-c.done:
-		return errors.New("connection closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (c *wsClient) emit(ctx context.Context, event string, arg any) error {
+func (c *wsClient) emit(event string, arg any) error {
 	b, _ := json.Marshal([]any{event, arg})
-	return c.ws.Write(ctx, websocket.MessageText, append([]byte("42"), b...))
+	return c.send(append([]byte("42"), b...))
 }
 
 func (c *wsClient) close() {
-	c.ws.CloseNow()
-	<-c.done
+	c.ws.c.Close()
+	if c.done != nil {
+		<-c.done
+	}
 }

@@ -74,7 +74,7 @@ func runEcho(ctx context.Context, c config, binary bool) (map[string]any, error)
 		bin = make([]byte, c.payload)
 	}
 	return measure(ctx, c, len(clients), func(ctx context.Context, i int) error {
-		return clients[i].echo(ctx, `"hello"`, bin)
+		return clients[i].echo(`"hello"`, bin)
 	})
 }
 
@@ -191,7 +191,7 @@ func runBroadcast(ctx context.Context, c config) (map[string]any, error) {
 	}
 	start := time.Now()
 	for i := range c.messages {
-		if err := sender.emit(ctx, "broadcast", i); err != nil {
+		if err := sender.emit("broadcast", i); err != nil {
 			return nil, err
 		}
 	}
