@@ -435,9 +435,9 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 			}()
 		}
 	}()
-	if cause != nil && !errors.Is(cause, errProtocol) {
-		s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", reason, "cause", cause)
-	}
+	// Every close, protocol violations included, for whoever must tell
+	// why a session ended (a debug log costs nothing when disabled).
+	s.srv.opts.Logger.Debug("engineio: session closed", "sid", s.id, "reason", reason, "cause", cause)
 }
 
 // pollLinger is how long a closed polling session waits for the GET that

@@ -523,7 +523,7 @@ func (c *client) connect(ctx context.Context) error {
 		case <-ctx.Done():
 			return fmt.Errorf("no CONNECT reply (got %q): %w", c.packets(), ctx.Err())
 		case <-c.closed:
-			return fmt.Errorf("closed before the CONNECT reply: %s", c.info())
+			return fmt.Errorf("closed before the CONNECT reply: %s (sid %s)", c.info(), c.eioSID)
 		case <-time.After(2 * time.Millisecond):
 		}
 	}

@@ -125,6 +125,7 @@ type server struct {
 	bad      []string // lines that reveal a crash, a race or a recovered panic
 	counts   map[string]int
 	watchers []func(string)
+	ends     map[string]string // the server's "session closed" line by sid
 }
 
 var listeningRE = regexp.MustCompile(`listening on http://(\S+)`)
@@ -134,6 +135,21 @@ var listeningRE = regexp.MustCompile(`listening on http://(\S+)`)
 var badLineRE = regexp.MustCompile(`(?i)panic|DATA RACE|fatal error|goroutine \d+ \[|concurrent map`)
 
 const keepLines = 400
+
+// sessionEndRE finds the sid in the server's debug line for a session's end
+// (see -log-level debug in hostileFlags).
+var sessionEndRE = regexp.MustCompile(`engineio: session closed" sid=(\S+)`)
+
+// sessionEnd is the server's account of how session sid ended, if it has
+// ended.
+func (s *server) sessionEnd(sid string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if line, ok := s.ends[sid]; ok {
+		return line
+	}
+	return "(no end logged for sid " + sid + ")"
+}
 
 // startServer starts the test server on a free port with the given flags
 // and stops it (SIGTERM, then SIGKILL) at cleanup unless the test did.
@@ -155,7 +171,7 @@ func startServer(t testing.TB, flags ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, cmd: cmd, done: make(chan struct{}), counts: map[string]int{}}
+	s := &server{t: t, cmd: cmd, done: make(chan struct{}), counts: map[string]int{}, ends: map[string]string{}}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
 	}
@@ -213,6 +229,9 @@ func (s *server) record(line string) {
 		s.dropped += keepLines / 2
 	}
 	s.lines = append(s.lines, line)
+	if m := sessionEndRE.FindStringSubmatch(line); m != nil && len(s.ends) < 100000 {
+		s.ends[m[1]] = line
+	}
 	if badLineRE.MatchString(line) && len(s.bad) < 200 {
 		s.bad = append(s.bad, line)
 	}

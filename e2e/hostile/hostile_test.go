@@ -30,6 +30,7 @@ const (
 var hostileFlags = []string{
 	"-ping-interval", pingInterval.String(), "-ping-timeout", pingTimeout.String(),
 	"-connect-timeout", connectTimeout.String(), "-max-payload", strconv.Itoa(maxPayload),
+	"-log-level", "debug", // each session's end and its cause, for the reports
 }
 
 // healthyWithin bounds how long a well-behaved client may take to get its
@@ -58,6 +59,9 @@ type env struct {
 	rows  []*caseResult
 	later sync.WaitGroup
 }
+
+// sidInErrRE finds a session named in a case's error, "(sid X)".
+var sidInErrRE = regexp.MustCompile(`\(sid ([A-Za-z0-9_-]+)\)`)
 
 // hcase is one hostile case.
 type hcase struct {
@@ -104,6 +108,9 @@ func TestHostileClients(t *testing.T) {
 			if err != nil {
 				row.verdict = "FAIL: " + err.Error()
 				t.Errorf("%s over %s: %v\nserver answered: %s", hc.name, hc.transport, err, answer)
+				if m := sidInErrRE.FindStringSubmatch(err.Error()); m != nil {
+					t.Errorf("the server's account of sid %s: %s", m[1], e.srv.sessionEnd(m[1]))
+				}
 			}
 			row.health = e.checkHealth(t)
 			if bad := e.keptWS.badUTF8.Load() + e.keptPoll.badUTF8.Load(); bad > badBefore {
@@ -186,8 +193,8 @@ func (e *env) checkHealth(t *testing.T) string {
 		err := kept.echo(ctx, fmt.Sprintf(`"kept-%d"`, n))
 		cancel()
 		if err != nil {
-			t.Errorf("the kept %s client got no echo ack within %v: %v\nserver: %s\nits engineio goroutines:\n%s",
-				kept.transport, healthyWithin, err, e.srv.closeReasons(), e.srv.engineStacks())
+			t.Errorf("the kept %s client got no echo ack within %v: %v\nserver: %s\nits session's end: %s\nits engineio goroutines:\n%s",
+				kept.transport, healthyWithin, err, e.srv.closeReasons(), e.srv.sessionEnd(kept.eioSID), e.srv.engineStacks())
 			parts = append(parts, "kept "+kept.transport+" FAILED")
 			if kept.isClosed() {
 				// Replace it so that later cases are still checked.
@@ -1579,6 +1586,7 @@ func neverConnectFloodCase(nWS, nPoll int) hcase {
 			health := e.checkHealth(e.t)
 			deadline := time.Now().Add(10 * time.Second)
 			var minD, maxD time.Duration
+			var first *client // the earliest closed
 			hows := map[string]int{}
 			notClosed := 0
 			for _, c := range clients {
@@ -1588,7 +1596,7 @@ func neverConnectFloodCase(nWS, nPoll int) hcase {
 				}
 				d := c.closedAt.Sub(opened[c])
 				if minD == 0 || d < minD {
-					minD = d
+					minD, first = d, c
 				}
 				maxD = max(maxD, d)
 				hows[c.transport+": "+c.info()]++
@@ -1603,7 +1611,8 @@ func neverConnectFloodCase(nWS, nPoll int) hcase {
 			case notClosed > 0:
 				return answer, fmt.Errorf("%d sessions still open 10s later", notClosed)
 			case minD < connectTimeout-100*time.Millisecond:
-				return answer, fmt.Errorf("a session was closed after %v, before the connect timeout", minD)
+				return answer, fmt.Errorf("a session was closed after %v, before the connect timeout (%s); the server: %s",
+					minD, first.info(), e.srv.sessionEnd(first.eioSID))
 			}
 			return answer, nil
 		},

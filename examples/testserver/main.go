@@ -36,6 +36,7 @@ type config struct {
 	connectTimeout time.Duration
 	cors           string
 	pprof          bool
+	logLevel       string
 }
 
 func main() {
@@ -51,6 +52,7 @@ func main() {
 	flag.DurationVar(&c.connectTimeout, "connect-timeout", 45*time.Second, "how long a client may wait before sending CONNECT")
 	flag.StringVar(&c.cors, "cors", "", "allowed origin(s), comma-separated, * for any")
 	flag.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/")
+	flag.StringVar(&c.logLevel, "log-level", "warn", "log level: debug (every session's end, with its cause), info, warn or error")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver:", err)
@@ -59,7 +61,11 @@ func main() {
 }
 
 func run(c config) error {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	eopts := &engineio.Options{
 		PingInterval: c.pingInterval,
 		PingTimeout:  c.pingTimeout,
