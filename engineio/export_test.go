@@ -1,6 +1,9 @@
 package engineio
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Test-only views of a session's state, so tests can wait for a request to
 // be pending instead of sleeping.
@@ -32,6 +35,14 @@ func Upgrading(s *Session) bool {
 func SetTestHookRegistered(f func(*Session)) (restore func()) {
 	testHookRegistered = f
 	return func() { testHookRegistered = nil }
+}
+
+// SetTestHookPostRead runs f in each polling POST once its body is read,
+// while closing the session can still interrupt the read, until the
+// returned func is called.
+func SetTestHookPostRead(f func(*Session, *http.Request)) (restore func()) {
+	testHookPostRead = f
+	return func() { testHookPostRead = nil }
 }
 
 // ParkAfter is how long an idle WebSocket reader waits before it parks.

@@ -74,6 +74,10 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// testHookPostRead, when set by a test, runs in post between the end of the
+// body read and the moment the read can no longer be interrupted.
+var testHookPostRead func(*Session, *http.Request)
+
 // post reads the packets of a long-polling POST and answers "ok".
 func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -87,7 +91,11 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	// Closing the session ends a body still being read: the client may
 	// never finish it (a second POST closed the session, say).
 	rc := http.NewResponseController(w)
-	s.stopPost = func() { _ = rc.SetReadDeadline(time.Unix(1, 0)) }
+	interrupted := false // under s.mu
+	s.stopPost = func() {
+		interrupted = true
+		_ = rc.SetReadDeadline(time.Unix(1, 0))
+	}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -102,8 +110,19 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	}
 	max := s.srv.opts.MaxPayload
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
+	if testHookPostRead != nil {
+		testHookPostRead(s, r)
+	}
 	s.mu.Lock()
 	s.stopPost = nil
+	if interrupted {
+		// Once the body is read, net/http keeps reading the connection in
+		// the background; the deadline fails that read, and net/http then
+		// cancels the connection's context and with it every later
+		// request's on that connection: the next long-poll of any session
+		// would look abandoned. So the connection is not kept alive.
+		w.Header().Set("Connection", "close")
+	}
 	s.mu.Unlock()
 	if err != nil {
 		s.close(ReasonTransportError, err, false)

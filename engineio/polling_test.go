@@ -294,3 +294,42 @@ func TestShutdown_RefusesWebSocketHandshakeBeforeUpgrade(t *testing.T) {
 		t.Fatalf("dial after shutdown: err=%v res=%v, want 503", err, res)
 	}
 }
+
+// A session closed while its POST's body read is just ending must not
+// spoil the client's kept-alive connection: the next long-poll on it, for
+// another session, waits as usual instead of finding its request already
+// cancelled (which would close that healthy session too).
+func TestPolling_POSTInterruptedAtItsEndSparesTheConnection(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.client.Transport.(*http.Transport).MaxConnsPerHost = 1 // one connection for all requests
+	sidA, _, _ := h.handshake()
+	sidB, _, b := h.handshake()
+
+	defer engineio.SetTestHookPostRead(func(s *engineio.Session, r *http.Request) {
+		if s.ID() != sidA {
+			return
+		}
+		s.Close()
+		// net/http's background read of the connection fails on the
+		// interrupt and cancels the request (the connection's context).
+		select {
+		case <-r.Context().Done():
+		case <-time.After(waitTimeout):
+			t.Error("closing the session did not cancel the POST's context")
+		}
+	})()
+	h.do(http.MethodPost, sidQuery(sidA), "4bye", nil)
+
+	got := h.asyncGet(sidB)
+	eventually(t, "a GET is pending or the session closed", func() bool {
+		g, _ := engineio.PollState(b.s)
+		return g || len(b.events()) > 0
+	})
+	if ev := b.events(); len(ev) > 0 {
+		t.Fatalf("the other session ended: %q (%v)", ev, b.waitClosed(t).cause)
+	}
+	mustSend(t, b.s, text("still here"))
+	if res := h.await(got); res.status != http.StatusOK || res.body != "4still here" {
+		t.Fatalf("GET for the other session: %d %q", res.status, res.body)
+	}
+}

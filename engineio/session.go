@@ -378,9 +378,8 @@ func (s *Session) close(reason string, cause error, graceful bool) {
 	}
 	probe := s.probe
 	if s.stopPost != nil {
-		// Under s.mu, which post holds to clear it once the body is read:
-		// the deadline must not outlive the request and hit the next one
-		// on a kept-alive connection.
+		// Under s.mu, which post holds to clear it once the body is read
+		// and to see whether it ran (see post).
 		s.stopPost()
 		s.stopPost = nil
 	}
