@@ -187,10 +187,10 @@ func (e *Event) Ack(args ...any) error {
 	if !e.socket.Connected() {
 		return ErrDisconnected
 	}
-	p, err := newAckPacket(e.socket.nsp.name, e.ack.id, args)
+	msgs, err := ackFrames(e.socket.nsp.name, e.ack.id, args)
 	if err != nil {
 		return err
 	}
 	e.socket.nsp.srv.stats.acksOut.Add(1)
-	return e.socket.send(p, false)
+	return e.socket.client.sendNow(msgs, false)
 }

@@ -155,6 +155,32 @@ func newAckPacket(nsp string, id uint64, args []any) (*parser.Packet, error) {
 	return finish(p, data, atts, parser.BinaryAck), nil
 }
 
+// ackFrames encodes the ACK of id as the message that carries it. An ack
+// without binary arguments and short enough is written straight into that
+// message, one allocation where newAckPacket and frames make two: it is
+// the reply of every request-response exchange.
+func ackFrames(nsp string, id uint64, args []any) ([]engineio.Message, error) {
+	head := parser.Packet{Type: parser.Ack, Namespace: nsp, ID: id, HasID: true}
+	if size, natts := argsSize(args); natts == 0 && 24+len(nsp)+size <= len(frames1{}.text) {
+		b := &frames1{}
+		text := append(head.AppendText(b.text[:0]), '[')
+		var atts [][]byte
+		text, err := appendArgs(text, args, &atts)
+		if err != nil {
+			return nil, err
+		}
+		if len(atts) == 0 { // else binary data the estimate could not see
+			b.msgs[0] = engineio.Message{Data: append(text, ']')}
+			return b.msgs[:], nil
+		}
+	}
+	p, err := newAckPacket(nsp, id, args)
+	if err != nil {
+		return nil, err
+	}
+	return frames(p), nil
+}
+
 // frames1 and frames2 hold the messages of a packet with a short text and
 // no attachment or one, the text included, in a single allocation.
 type frames1 struct {
