@@ -142,6 +142,13 @@ type harness struct {
 // the test ends.
 func newHarness(t *testing.T, opts *engineio.Options, setup func(*rec)) *harness {
 	t.Helper()
+	return newHarnessOn(t, opts, setup, httptest.NewServer)
+}
+
+// newHarnessOn is newHarness with the server started by start (over TLS
+// and HTTP/2, say).
+func newHarnessOn(t *testing.T, opts *engineio.Options, setup func(*rec), start func(http.Handler) *httptest.Server) *harness {
+	t.Helper()
 	if opts == nil {
 		opts = &engineio.Options{}
 	}
@@ -159,7 +166,7 @@ func newHarness(t *testing.T, opts *engineio.Options, setup func(*rec)) *harness
 	}), opts)
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", h.srv)
-	h.ts = httptest.NewServer(mux)
+	h.ts = start(mux)
 	h.client = h.ts.Client()
 	h.base = h.ts.URL + "/engine.io/"
 	t.Cleanup(func() {

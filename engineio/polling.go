@@ -115,12 +115,14 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.stopPost = nil
-	if interrupted {
+	if interrupted && r.ProtoMajor == 1 {
 		// Once the body is read, net/http keeps reading the connection in
 		// the background; the deadline fails that read, and net/http then
 		// cancels the connection's context and with it every later
 		// request's on that connection: the next long-poll of any session
 		// would look abandoned. So the connection is not kept alive.
+		// (HTTP/2 deadlines are the stream's; there "close" would end the
+		// connection of every stream.)
 		w.Header().Set("Connection", "close")
 	}
 	s.mu.Unlock()

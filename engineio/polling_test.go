@@ -8,8 +8,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -331,5 +334,44 @@ func TestPolling_POSTInterruptedAtItsEndSparesTheConnection(t *testing.T) {
 	mustSend(t, b.s, text("still here"))
 	if res := h.await(got); res.status != http.StatusOK || res.body != "4still here" {
 		t.Fatalf("GET for the other session: %d %q", res.status, res.body)
+	}
+}
+
+// Over HTTP/2 the interrupt's deadline is the stream's: the connection,
+// which carries the other sessions' requests too, stays up.
+func TestPolling_POSTInterruptedOverHTTP2KeepsTheConnection(t *testing.T) {
+	var conns atomic.Int32
+	h := newHarnessOn(t, nil, nil, func(handler http.Handler) *httptest.Server {
+		ts := httptest.NewUnstartedServer(handler)
+		ts.EnableHTTP2 = true
+		ts.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns.Add(1)
+			}
+		}
+		ts.StartTLS()
+		return ts
+	})
+	sidA, _, _ := h.handshake()
+	sidB, _, b := h.handshake()
+
+	defer engineio.SetTestHookPostRead(func(s *engineio.Session, r *http.Request) {
+		if r.ProtoMajor != 2 {
+			t.Errorf("request over HTTP/%d, want 2", r.ProtoMajor)
+		}
+		if s.ID() == sidA {
+			s.Close()
+		}
+	})()
+	h.do(http.MethodPost, sidQuery(sidA), "4bye", nil)
+
+	got := h.asyncGet(sidB)
+	waitGETPending(t, b.s)
+	mustSend(t, b.s, text("still here"))
+	if res := h.await(got); res.status != http.StatusOK || res.body != "4still here" {
+		t.Fatalf("GET for the other session: %d %q", res.status, res.body)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections, want 1: the interrupted POST ended the shared one", n)
 	}
 }
