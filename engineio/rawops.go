@@ -3,6 +3,7 @@ package engineio
 import (
 	"sync"
 	"syscall"
+	"unsafe"
 )
 
 // readOp and writeOp are the functions given to syscall.RawConn, with
@@ -25,7 +26,7 @@ var readOps = sync.Pool{New: func() any {
 // for data holds none.
 func (op *readOp) read(fd uintptr) bool {
 	bp := reads.Get().(*[]byte)
-	n, err := syscall.Read(int(fd), *bp)
+	n, err := rawRead(int(fd), *bp)
 	if err == syscall.EAGAIN {
 		reads.Put(bp)
 		return false // wait for the connection to be readable
@@ -49,7 +50,7 @@ var writeOps = sync.Pool{New: func() any {
 // write writes what of op.b the connection takes without waiting.
 func (op *writeOp) write(fd uintptr) bool {
 	for op.n < len(op.b) {
-		m, err := syscall.Write(int(fd), op.b[op.n:])
+		m, err := rawWrite(int(fd), op.b[op.n:])
 		if err == syscall.EINTR {
 			continue
 		}
@@ -59,4 +60,25 @@ func (op *writeOp) write(fd uintptr) bool {
 		op.n += m
 	}
 	return true // never wait for the socket
+}
+
+// rawRead and rawWrite are read and write on a non-blocking socket, made
+// without telling the scheduler a system call is under way: such a call
+// never blocks, and announcing it costs more than the bookkeeping, since
+// the runtime's monitor then hands the P of a call that spans one of its
+// ticks to another thread (waking it), and keeps ticking every 20 µs.
+func rawRead(fd int, p []byte) (int, error) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+func rawWrite(fd int, p []byte) (int, error) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }
