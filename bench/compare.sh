@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${REPS:-3}
-scenarios=${SCENARIOS:-"connect echo echo100 broadcast1k broadcast5k binary polling"}
+scenarios=${SCENARIOS:-"connect echo echo100 broadcast1k broadcast5k binary polling jsecho"}
 out=${OUT:-bench/results.jsonl}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -40,6 +40,16 @@ args_for() {
     broadcast5k) echo "-scenario broadcast -n 5000 -k 20" ;;
     binary) echo "-scenario binary -c 50 -d 10s -payload 16384" ;;
     polling) echo "-scenario polling -c 50 -d 10s" ;;
+    jsecho) echo "-c 50 -d 10" ;;
+  esac
+}
+
+# jsecho is the echo driven by the official client (bench/node/echo-client.mjs)
+# instead of the load tool.
+load() {
+  case $1 in
+    jsecho) node bench/node/echo-client.mjs "${@:2}" ;;
+    *) "$tmp/load" "${@:2}" ;;
   esac
 }
 
@@ -50,7 +60,7 @@ for s in $scenarios; do
       start_server "$label"
       sleep 0.5
       # shellcheck disable=SC2046
-      line=$("$tmp/load" -url "http://127.0.0.1:$port" -pid "$pid" -label "$label" $(args_for "$s")) || line=""
+      line=$(load "$s" -url "http://127.0.0.1:$port" -pid "$pid" -label "$label" $(args_for "$s")) || line=""
       stop_server
       [ -n "$line" ] && echo "${line%\}},\"tag\":\"$s\"}" | tee -a "$out"
     done
