@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"io"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -33,6 +34,51 @@ func (op *readOp) read(fd uintptr) bool {
 	}
 	op.bp, op.n = bp, n
 	return true
+}
+
+// intoOp reads into a given buffer: the rest of a message's payload, or
+// a frame header's missing bytes.
+type intoOp struct {
+	fn  func(fd uintptr) bool
+	p   []byte
+	n   int
+	err error
+}
+
+var intoOps = sync.Pool{New: func() any {
+	op := &intoOp{}
+	op.fn = op.read
+	return op
+}}
+
+func (op *intoOp) read(fd uintptr) bool {
+	n, err := rawRead(int(fd), op.p)
+	if err == syscall.EAGAIN {
+		return false
+	}
+	switch {
+	case err != nil:
+		op.err = err
+	case n == 0 && len(op.p) > 0:
+		op.err = io.EOF
+	}
+	op.n = n
+	return true
+}
+
+// readInto reads into p through raw as net.Conn.Read would, waiting for
+// data (and meeting the read deadline) in the netpoller.
+func readInto(raw syscall.RawConn, p []byte) (int, error) {
+	op := intoOps.Get().(*intoOp)
+	op.p = p
+	err := raw.Read(op.fn)
+	n := op.n
+	if err == nil {
+		err = op.err
+	}
+	op.p, op.n, op.err = nil, 0, nil
+	intoOps.Put(op)
+	return n, err
 }
 
 type writeOp struct {

@@ -245,16 +245,23 @@ func (ws *socket) consume(n int) {
 // connRead reads from the connection. A deadline set by wait is no error
 // here: a message that is slow to arrive is not.
 func (ws *socket) connRead(p []byte) (int, error) {
-	n, err := ws.conn.Read(p)
+	n, err := ws.readConn(p)
 	if ws.armed && errors.Is(err, os.ErrDeadlineExceeded) {
 		ws.armed = false
 		_ = ws.conn.SetReadDeadline(time.Time{})
 		if n > 0 {
 			return n, nil
 		}
-		return ws.conn.Read(p)
+		return ws.readConn(p)
 	}
 	return n, err
+}
+
+func (ws *socket) readConn(p []byte) (int, error) {
+	if ws.raw == nil {
+		return ws.conn.Read(p)
+	}
+	return readInto(ws.raw, p)
 }
 
 // control answers a control frame; an error ends the reading.
