@@ -28,7 +28,7 @@ import (
 // read brings is read straight into the message.
 type socket struct {
 	conn    net.Conn
-	raw     syscall.RawConn // nil when the connection has none (TLS)
+	raw     syscall.RawConn // nil when the connection has none (TLS) or off Linux
 	limit   int             // largest message: MaxPayload
 	deflate *Deflate        // nil unless negotiated
 
@@ -91,7 +91,7 @@ func newSocket(c net.Conn, buffered *bufio.Reader, limit int, deflate *Deflate) 
 		b, _ := buffered.Peek(n)
 		ws.in = append([]byte(nil), b...)
 	}
-	if sc, ok := c.(syscall.Conn); ok {
+	if sc, ok := c.(syscall.Conn); ok && rawIO {
 		ws.raw, _ = sc.SyscallConn()
 	}
 	return ws
