@@ -45,6 +45,12 @@ unformatted=$(gofmt -l $(git ls-files '*.go'))
 step "layering"
 bash scripts/check-imports.sh
 
+# The library is for every platform Go serves, not only this one.
+step "cross-build"
+for os in windows darwin freebsd; do
+  GOOS=$os go build ./engineio/... ./socketio/... ./adapter/... ./recovery/...
+done
+
 for m in "${modules[@]}"; do
   step "vet + race tests: $m"
   (cd "$m" && go vet ./... && go test -race -count=1 -timeout 20m ./...)
