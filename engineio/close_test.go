@@ -4,6 +4,8 @@ package engineio_test
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -252,6 +254,40 @@ func TestReason_TransportErrorOnBadFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportError {
+		t.Errorf("reason = %q (%v)", ev.reason, ev.cause)
+	}
+	wantDone(t, r.s)
+}
+
+// A client that dies in the middle of a long message ends its session
+// as "transport close": the read of the payload's rest meets the end of
+// the connection rather than waiting for bytes that will never come.
+func TestReason_TransportCloseInsideAMessage(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	conn, err := net.Dial("tcp", h.ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
+	fmt.Fprintf(conn, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", h.ts.Listener.Addr())
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", res, err)
+	}
+	r := h.session()
+	// A masked text frame announcing 70,000 bytes (a 64-bit length, zero
+	// mask), of which only 2,000 come: more than one read's buffer.
+	frame := binary.BigEndian.AppendUint64([]byte{0x81, 0x80 | 127}, 70_000)
+	frame = append(frame, 0, 0, 0, 0, '4')
+	frame = append(frame, bytes.Repeat([]byte{'x'}, 1999)...)
+	if _, err := conn.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Close()
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportClose {
 		t.Errorf("reason = %q (%v)", ev.reason, ev.cause)
 	}
 	wantDone(t, r.s)
