@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -108,6 +109,53 @@ func TestWebSocket_MessagesUpToMaxPayloadAccepted(t *testing.T) {
 	if got := readText(t, ws); got != big {
 		t.Fatalf("echo of %d bytes came back as %d", len(big), len(got))
 	}
+}
+
+// A4 over TLS: the connection is a *tls.Conn, which the server reads and
+// writes through net.Conn (no raw socket, and its reader never parks):
+// short and long messages both ways, a burst from the server, a reader
+// past its park delay, and the client's close.
+func TestWebSocket_OverTLS(t *testing.T) {
+	h := newHarnessOn(t, nil, func(r *rec) { r.echo = true }, httptest.NewTLSServer)
+	if !strings.HasPrefix(h.wsURL(""), "wss://") {
+		t.Fatalf("not over TLS: %s", h.wsURL(""))
+	}
+	ws, _, r := h.wsHandshake()
+	writeText(t, ws, "4hello")
+	if got := readText(t, ws); got != "4hello" {
+		t.Fatalf("echo: %q", got)
+	}
+	big := "4" + strings.Repeat("z", 200_000)
+	writeText(t, ws, big)
+	if got := readText(t, ws); got != big {
+		t.Fatalf("echo of %d bytes came back as %d", len(big), len(got))
+	}
+	for i := range 100 {
+		mustSend(t, r.s, num(i))
+	}
+	for i := range 100 {
+		if got, want := readText(t, ws), fmt.Sprint("4", i); got != want {
+			t.Fatalf("message %d: %q, want %q", i, got, want)
+		}
+	}
+	time.Sleep(engineio.ParkAfter + 100*time.Millisecond)
+	writeWS(t, ws, websocket.MessageBinary, "after a pause")
+	if typ, got := readWS(t, ws); typ != websocket.MessageBinary || got != "after a pause" {
+		t.Fatalf("after a pause: %v %q", typ, got)
+	}
+	_ = ws.Close(websocket.StatusNormalClosure, "")
+	if ev := r.waitClosed(t); ev.reason != engineio.ReasonTransportClose {
+		t.Errorf("reason = %q (%v)", ev.reason, ev.cause)
+	}
+	wantDone(t, r.s)
+
+	// And the server's close, answered by the client.
+	ws2, _, r2 := h.wsHandshake()
+	r2.s.Close()
+	if _, err := readErr(t, ws2); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Errorf("after the server's close: %v, want close 1000", err)
+	}
+	wantDone(t, r2.s)
 }
 
 // A4: permessage-deflate is off by default and negotiated when enabled.
