@@ -1,7 +1,9 @@
+//go:build linux
+
 // Command load puts a Socket.IO server (examples/testserver, or the Node
 // reference in e2e/reference) under load on loopback and prints one JSON
 // line per run. Server CPU and memory come from /proc/PID when -pid is
-// given.
+// given. Linux only, for /proc and the open-files limit it raises.
 //
 //	go run ./bench/load -scenario echo -url http://127.0.0.1:3000 -pid 1234
 package main
