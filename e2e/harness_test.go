@@ -162,7 +162,7 @@ func (p *serverProc) Stop() error {
 	return p.waitErr
 }
 
-var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
+var listeningRE = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // startServer starts the server under test on 127.0.0.1 with a free port and the given
 // extra flags, waits for its "listening on" line and stops it at test cleanup.

@@ -6,7 +6,9 @@
 //
 // Flags follow Go's flag package syntax: -name value, -name=value, --name; booleans
 // may stand alone.
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { Server as EngineServer } from "engine.io";
 import { Server as IOServer } from "socket.io";
 
@@ -21,6 +23,8 @@ const DEFAULTS = {
   "connect-timeout": "45s",
   cors: "",
   pprof: false,
+  "tls-cert": "",
+  "tls-key": "",
 };
 
 function fail(msg) {
@@ -74,9 +78,14 @@ const engineOptions = {
   cors,
 };
 
-const httpServer = http.createServer((req, res) => {
+if (!flags["tls-cert"] !== !flags["tls-key"]) fail("-tls-cert and -tls-key go together");
+const tls = flags["tls-cert"]
+  ? { cert: readFileSync(flags["tls-cert"]), key: readFileSync(flags["tls-key"]) }
+  : null;
+const notFound = (req, res) => {
   res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
-});
+};
+const httpServer = tls ? https.createServer(tls, notFound) : http.createServer(notFound);
 
 // /engine.io/: bare Engine.IO echo, text as text and binary as binary.
 const eio = new EngineServer(engineOptions);
@@ -164,5 +173,5 @@ const host = m[1].replace(/^\[(.*)\]$/, "$1") || undefined;
 httpServer.listen(Number(m[2]), host, () => {
   const { address, port } = httpServer.address();
   const shown = address.includes(":") ? `[${address}]` : address;
-  console.log(`listening on http://${shown}:${port}`);
+  console.log(`listening on ${tls ? "https" : "http"}://${shown}:${port}`);
 });

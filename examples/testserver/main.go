@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"expvar"
 	"flag"
@@ -37,6 +38,8 @@ type config struct {
 	cors           string
 	pprof          bool
 	logLevel       string
+	tlsCert        string
+	tlsKey         string
 }
 
 func main() {
@@ -53,6 +56,8 @@ func main() {
 	flag.StringVar(&c.cors, "cors", "", "allowed origin(s), comma-separated, * for any")
 	flag.BoolVar(&c.pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/")
 	flag.StringVar(&c.logLevel, "log-level", "warn", "log level: debug (every session's end, with its cause), info, warn or error")
+	flag.StringVar(&c.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS and WSS, with -tls-key")
+	flag.StringVar(&c.tlsKey, "tls-key", "", "PEM private key file of -tls-cert")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver:", err)
@@ -64,6 +69,9 @@ func run(c config) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	eopts := &engineio.Options{
@@ -125,12 +133,28 @@ func run(c config) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}
-	fmt.Printf("listening on http://%s\n", ln.Addr())
+	scheme := "http"
+	if c.tlsCert != "" {
+		// Loaded before "listening" is printed: a bad pair fails the start.
+		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		scheme = "https"
+	}
+	fmt.Printf("listening on %s://%s\n", scheme, ln.Addr())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if c.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
