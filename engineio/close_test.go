@@ -3,12 +3,9 @@ package engineio_test
 // Section B3 (close) of protocol.md, and the close paths of the API.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -235,19 +232,7 @@ func TestReason_TransportCloseWhenConnectionDrops(t *testing.T) {
 // error" (a message over maxPayload is another case, tested with A4).
 func TestReason_TransportErrorOnBadFrame(t *testing.T) {
 	h := newHarness(t, nil, nil)
-	conn, err := net.Dial("tcp", h.ts.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
-	fmt.Fprintf(conn, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", h.ts.Listener.Addr())
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", res, err)
-	}
+	conn, _ := h.bareWebSocket()
 	r := h.session()
 	// A client's frames must be masked: this one is not.
 	if _, err := conn.Write([]byte{0x81, 0x02, '4', 'x'}); err != nil {
@@ -264,19 +249,7 @@ func TestReason_TransportErrorOnBadFrame(t *testing.T) {
 // the connection rather than waiting for bytes that will never come.
 func TestReason_TransportCloseInsideAMessage(t *testing.T) {
 	h := newHarness(t, nil, nil)
-	conn, err := net.Dial("tcp", h.ts.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
-	fmt.Fprintf(conn, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", h.ts.Listener.Addr())
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", res, err)
-	}
+	conn, _ := h.bareWebSocket()
 	r := h.session()
 	// A masked text frame announcing 70,000 bytes (a 64-bit length, zero
 	// mask), of which only 2,000 come: more than one read's buffer.

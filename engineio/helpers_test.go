@@ -1,12 +1,14 @@
 package engineio_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -415,6 +417,30 @@ func waitGETPending(t *testing.T, s *engineio.Session) {
 // wsURL is the WebSocket URL for a query.
 func (h *harness) wsURL(query string) string {
 	return "ws" + strings.TrimPrefix(h.url(query), "http")
+}
+
+// bareWebSocket upgrades a bare TCP connection to a WebSocket-only session,
+// for tests that write frames byte by byte. It returns the connection
+// (closed when the test ends, with a deadline of waitTimeout) and the
+// reader that took the 101 response, which may hold the server's first
+// frames.
+func (h *harness) bareWebSocket() (net.Conn, *bufio.Reader) {
+	h.t.Helper()
+	conn, err := net.Dial("tcp", h.ts.Listener.Addr().String())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
+	fmt.Fprintf(conn, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\n"+
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", h.ts.Listener.Addr())
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		h.t.Fatalf("upgrade: %v %v", res, err)
+	}
+	return conn, br
 }
 
 // dial opens a raw WebSocket; the connection is closed when the test ends.

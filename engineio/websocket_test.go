@@ -3,13 +3,10 @@ package engineio_test
 // Section A4 (WebSocket transport) of protocol.md.
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -231,19 +228,7 @@ func TestWireReaderParksAfterPong(t *testing.T) {
 // The client here is a bare socket, so it can answer late.
 func TestWireParkedReaderClosesWithHandshake(t *testing.T) {
 	h := newHarness(t, nil, nil)
-	c, err := net.Dial("tcp", strings.TrimPrefix(h.ts.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(waitTimeout))
-	fmt.Fprintf(c, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"+
-		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-	br := bufio.NewReader(c)
-	res, err := http.ReadResponse(br, nil)
-	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", res, err)
-	}
+	c, br := h.bareWebSocket()
 	frame := func() (op byte, payload []byte) {
 		t.Helper()
 		var hdr [2]byte
