@@ -257,6 +257,7 @@ func (ws *socket) connRead(p []byte) (int, error) {
 	return n, err
 }
 
+// readConn is conn.Read, made as a raw read when the socket allows it.
 func (ws *socket) readConn(p []byte) (int, error) {
 	if ws.raw == nil {
 		return ws.conn.Read(p)
