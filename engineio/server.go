@@ -62,12 +62,12 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if srv.opts.CORS != nil && srv.cors(w, r) {
 		return
 	}
-	q := r.URL.Query()
-	if q.Get("EIO") != "4" {
+	q := r.URL.RawQuery
+	if queryValue(q, "EIO") != "4" {
 		srv.writeError(w, CodeUnsupported, "")
 		return
 	}
-	transport := q.Get("transport")
+	transport := queryValue(q, "transport")
 	if !srv.opts.allows(transport) {
 		srv.writeError(w, CodeUnknownTransport, "")
 		return
@@ -77,7 +77,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.writeError(w, CodeBadRequest, "")
 		return
 	}
-	sid := q.Get("sid")
+	sid := queryValue(q, "sid")
 	if sid == "" {
 		srv.handshake(w, r, transport)
 		return
