@@ -15,6 +15,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 (cd bench/node && npm ci --no-audit --no-fund >/dev/null)
+# The Node server runs as Socket.IO's performance guide tunes it, with ws's
+# native masking (bufferutil); it falls back to JavaScript without a word
+# if the add-on cannot load, so check that it does.
+(cd bench/node && node -e 'require("node-gyp-build")(require("path").dirname(require.resolve("bufferutil")))') ||
+  { echo "bench/node: bufferutil's native add-on does not load"; exit 1; }
 (cd examples && go build -o "$tmp/testserver" ./testserver)
 go build -o "$tmp/load" ./bench/load
 go build -o "$tmp/summary" ./bench/summary

@@ -1,5 +1,6 @@
 // The Node.js reference server for the side-by-side benchmarks: the same
-// echo and broadcast contract as examples/testserver.
+// echo and broadcast contract as examples/testserver. package.json adds
+// bufferutil, the native add-on Socket.IO's performance guide recommends.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
