@@ -8,8 +8,8 @@ import (
 // queryValue returns the first value of key in a raw query string, as
 // url.ParseQuery followed by Values.Get would, without building the map:
 // every Engine.IO request (each poll included) reads three parameters, and
-// the map, its slices and strings were most of what a request allocated.
-// A parameter that needs no unescaping is returned as a substring.
+// the map with its slices and strings was garbage on every request. A
+// parameter that needs no unescaping is returned as a substring.
 func queryValue(raw, key string) string {
 	for raw != "" {
 		var pair string
