@@ -80,6 +80,13 @@ var testHookPostRead func(*Session, *http.Request)
 
 // post reads the packets of a long-polling POST and answers "ok".
 func (s *Session) post(w http.ResponseWriter, r *http.Request) {
+	// Refused before stopPost exists: an interrupt here would go unseen by
+	// the check after the body read, and could spoil the connection.
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
+		s.srv.writeError(w, CodeBadRequest, "")
+		s.close(ReasonTransportError, errBinaryPost, false)
+		return
+	}
 	s.mu.Lock()
 	if s.posting {
 		s.mu.Unlock()
@@ -103,11 +110,6 @@ func (s *Session) post(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
-		s.srv.writeError(w, CodeBadRequest, "")
-		s.close(ReasonTransportError, errBinaryPost, false)
-		return
-	}
 	max := s.srv.opts.MaxPayload
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(max)+1))
 	if testHookPostRead != nil {

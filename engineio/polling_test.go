@@ -3,10 +3,12 @@ package engineio_test
 // Section A3 (HTTP long-polling data flow) of protocol.md.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -334,6 +336,52 @@ func TestPolling_POSTInterruptedAtItsEndSparesTheConnection(t *testing.T) {
 	mustSend(t, b.s, text("still here"))
 	if res := h.await(got); res.status != http.StatusOK || res.body != "4still here" {
 		t.Fatalf("GET for the other session: %d %q", res.status, res.body)
+	}
+}
+
+// A POST refused for its Content-Type leaves the client's kept-alive
+// connection as it was: net/http still reads the body it was sent, and the
+// next request on that connection, another session's long-poll, is served.
+// (An interrupt of that body read would make net/http close the connection.)
+func TestPolling_RefusedPOSTKeepsTheConnection(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	sidA, _, a := h.handshake()
+	sidB, _, b := h.handshake()
+	conn, err := net.Dial("tcp", h.ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(waitTimeout))
+	br := bufio.NewReader(conn)
+
+	fmt.Fprintf(conn, "POST /engine.io/?%s HTTP/1.1\r\nHost: sio\r\n"+
+		"Content-Type: application/octet-stream\r\nContent-Length: 3\r\n\r\n", sidQuery(sidA))
+	a.waitClosed(t) // refused before its body is on the wire
+	_, _ = conn.Write([]byte("\x04hi"))
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || res.Close {
+		t.Fatalf("refused POST: %d, connection closed: %v", res.StatusCode, res.Close)
+	}
+
+	mustSend(t, b.s, text("still here"))
+	fmt.Fprintf(conn, "GET /engine.io/?%s HTTP/1.1\r\nHost: sio\r\n\r\n", sidQuery(sidB))
+	res, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("GET on the same connection: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || string(body) != "4still here" {
+		t.Fatalf("GET for the other session: %d %q", res.StatusCode, body)
+	}
+	if ev := b.events(); len(ev) > 0 {
+		t.Fatalf("the other session ended: %q", ev)
 	}
 }
 
