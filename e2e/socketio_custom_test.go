@@ -293,9 +293,7 @@ func mountMiddleware(srv *socketio.Server, n *notes) {
 	p := srv.Of("/mw-panic")
 	p.Use(func(s *socketio.Socket) error {
 		n.add("mw /mw-panic %s", authString(s, "tag"))
-		var m map[string]string
-		m["boom"] = "nil map write" // panics
-		return nil
+		panic("middleware failure")
 	})
 	p.OnConnection(func(s *socketio.Socket) {
 		n.add("connected /mw-panic %s", authString(s, "tag"))

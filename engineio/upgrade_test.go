@@ -265,7 +265,6 @@ func testUpgradeNoPacketLost(t *testing.T) {
 	for len(got) < 50 {
 		items := h.get(sid)
 		add(items...)
-		viaPolling = len(got)
 	}
 
 	// The poller goes on until told to pause, as the JS client does while it probes.

@@ -212,7 +212,8 @@ func (ws *socket) readPayload(dst []byte, h frameHeader) ([]byte, error) {
 	return dst, nil
 }
 
-// fill reads until the buffer holds n bytes (n ≤ maxFrameHeader).
+// fill reads until the buffer holds n bytes (n ≤ 14, the longest frame
+// header: 2 bytes, 8 of extended length, 4 of mask key).
 func (ws *socket) fill(n int) error {
 	for len(ws.in) < n {
 		if ws.inBuf == nil {
@@ -447,16 +448,6 @@ func (ws *socket) writeControl(op byte, p []byte) error {
 	_, err := ws.conn.Write(frame)
 	_ = ws.conn.SetWriteDeadline(time.Time{})
 	return err
-}
-
-// buffered is the size of the batch so far.
-func (ws *socket) buffered() int {
-	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	if ws.out == nil {
-		return 0
-	}
-	return len(*ws.out)
 }
 
 // flush writes the batch, waiting for the connection to take all of it.

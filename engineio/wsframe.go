@@ -27,10 +27,6 @@ const (
 	closeTooBig        = 1009
 )
 
-// maxFrameHeader is the longest header a client frame has: 2 bytes, 8 of
-// extended length, 4 of mask key.
-const maxFrameHeader = 14
-
 type frameHeader struct {
 	fin, rsv1  bool
 	rsv23      bool // either reserved bit no extension uses

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -458,7 +457,3 @@ func (b *bus) close() {
 	_ = b.ps.Close()
 	b.wg.Wait()
 }
-
-// isSelf-independent helpers.
-
-func hasPrefix(s, p string) bool { return strings.HasPrefix(s, p) }

@@ -335,7 +335,9 @@ func TestWorkers(t *testing.T) {
 		pids := workerPIDs(t, cl, 2)
 		time.Sleep(minUptime) // a worker dying sooner stops everything
 		kill(t, pids[1])
-		pids = workerPIDs(t, cl, 3) // the third start
+		if again := workerPIDs(t, cl, 3); again[1] == pids[1] { // the third start
+			t.Errorf("worker 1 kept pid %d across its restart", pids[1])
+		}
 		if !strings.Contains(cl.log(), `msg="worker exited; restarting it" worker=1`) {
 			t.Errorf("no restart logged:\n%s", cl.log())
 		}
