@@ -42,6 +42,11 @@ step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 [ -z "$unformatted" ] || { echo "gofmt needed: $unformatted"; exit 1; }
 
+step "staticcheck"
+for m in "${modules[@]}"; do
+  (cd "$m" && go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...)
+done
+
 step "layering"
 bash scripts/check-imports.sh
 
