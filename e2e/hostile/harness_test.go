@@ -496,6 +496,7 @@ func TestBadLine(t *testing.T) {
 		`level=ERROR msg="engineio: panic in message handler" sid=F1_S18SdDAuHC5MPANIC panic=boom`:     true,
 		`level=ERROR msg="socketio: panic in event handler" panic="runtime error"`:                     true,
 		`panic: runtime error: index out of range [3] with length 3`:                                   true,
+		`http: panic serving 127.0.0.1:5000: boom`:                                                     true,
 		`WARNING: DATA RACE`:                     true,
 		`fatal error: concurrent map writes`:     true,
 		`goroutine 7 [running]:`:                 true,
