@@ -63,3 +63,6 @@ func Parked(s *Session) bool {
 	s.mu.Unlock()
 	return ws != nil && ws.parked.Load()
 }
+
+// Reuse is reuse, for the recycling tests.
+func Reuse(n int) []byte { return reuse(n) }

@@ -18,6 +18,11 @@ import (
 type Message struct {
 	Data   []byte
 	Binary bool
+	// Borrowed lends Data only for the call that sends the message: what
+	// SendNow cannot write at once, and all that Send and SendVolatile
+	// queue, is kept as a copy. For Data that will be reused, such as a
+	// buffer given to [Recycle].
+	Borrowed bool
 }
 
 // A Handler is told of every new session.
@@ -66,6 +71,8 @@ type Session struct {
 	queue     []parser.Packet
 	spare     []parser.Packet // the queue's previous backing array, reused
 	queued    int             // bytes in queue
+	lent      []Message       // what a send is queueing, its Data maybe borrowed
+	lentAt    int             // where lent starts in queue
 	closed    bool
 	graceful  bool // flush the queue before closing
 	linger    *time.Timer
@@ -150,6 +157,8 @@ func (s *Session) Send(msgs ...Message) error {
 	if err := s.lockAndQueue(msgs); err != nil {
 		return err
 	}
+	s.lent, s.lentAt = msgs, len(s.queue)-len(msgs)
+	s.keepLent()
 	s.kick()
 	s.mu.Unlock()
 	return nil
@@ -163,6 +172,7 @@ func (s *Session) SendNow(msgs ...Message) error {
 	if err := s.lockAndQueue(msgs); err != nil {
 		return err
 	}
+	s.lent, s.lentAt = msgs, len(s.queue)-len(msgs)
 	s.unlockAndWrite()
 	return nil
 }
@@ -202,6 +212,8 @@ func (s *Session) SendVolatile(msgs ...Message) bool {
 		return false
 	}
 	s.enqueue(msgs)
+	s.lent, s.lentAt = msgs, len(s.queue)-len(msgs)
+	s.keepLent()
 	s.kick()
 	s.mu.Unlock()
 	return true
@@ -225,6 +237,19 @@ func (s *Session) enqueue(msgs []Message) {
 		s.queue = append(s.queue, parser.Packet{Type: parser.Message, Data: m.Data, Binary: m.Binary})
 		s.queued += len(m.Data) + 1
 	}
+}
+
+// keepLent replaces the borrowed data among the messages a send has just
+// queued, s.lent from s.lentAt on, with copies: the send is about to
+// return without having written them. s.mu is held.
+func (s *Session) keepLent() {
+	for i, m := range s.lent {
+		if m.Borrowed {
+			q := &s.queue[s.lentAt+i]
+			q.Data = append([]byte(nil), q.Data...)
+		}
+	}
+	s.lent = nil
 }
 
 // pushControl queues a control packet regardless of the bounds (there is at
@@ -262,6 +287,7 @@ func (s *Session) kick() {
 // take removes and returns every queued packet; s.mu is held. The caller
 // hands the slice back with giveBack once written.
 func (s *Session) take() []parser.Packet {
+	s.lent = nil // written before the send returns
 	batch := s.queue
 	s.queue, s.spare = s.spare, nil
 	s.queued = 0

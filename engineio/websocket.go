@@ -76,6 +76,7 @@ func endReason(err error) string {
 // queue itself (writeNow), with no goroutine to wake for a reply.
 func (s *Session) unlockAndWrite() {
 	if s.transport != WebSocket || s.writing || s.ws.raw == nil || s.corked() {
+		s.keepLent()
 		s.kick()
 		s.mu.Unlock()
 		return
@@ -92,12 +93,14 @@ func (s *Session) unlockAndWrite() {
 // behind the sessions already waiting. It never blocks.
 func (s *Session) writeNow() {
 	if s.corked() { // the uncork writes (a flusher may come first)
+		s.keepLent()
 		s.writing = false
 		s.mu.Unlock()
 		return
 	}
 	ws := s.ws
 	if s.closed || s.queued > batchBytes || !ws.mu.TryLock() {
+		s.keepLent()
 		s.startWriter()
 		s.mu.Unlock()
 		return

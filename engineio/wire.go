@@ -197,6 +197,9 @@ func (ws *socket) readHeader() (frameHeader, error) {
 // buffer holds, then the rest straight from the connection.
 func (ws *socket) readPayload(dst []byte, h frameHeader) ([]byte, error) {
 	start := len(dst)
+	if dst == nil {
+		dst = reuse(int(h.length))[:0]
+	}
 	dst = slices.Grow(dst, int(h.length))[:start+int(h.length)]
 	p := dst[start:]
 	n := copy(p, ws.in)

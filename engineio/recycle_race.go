@@ -1,0 +1,6 @@
+//go:build race
+
+package engineio
+
+// poisonRecycled: see Recycle.
+const poisonRecycled = true
