@@ -161,6 +161,8 @@ type Event struct {
 	socket *Socket
 	ack    *ackOnce
 	reply  func(*parser.Packet) // answers a server-side emit
+	// recycle: the attachments go back to the reader after the handlers
+	recycle bool
 }
 
 // Socket is the socket that received the event.

@@ -73,6 +73,7 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 		return err
 	}
 	srv := b.nsp.srv
+	srv.keep(p)
 	srv.stats.broadcasts.Add(1)
 	if b.nsp.isParent() {
 		for _, child := range b.nsp.childList() {
@@ -105,6 +106,7 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	if err != nil {
 		return nil, err
 	}
+	b.nsp.srv.keep(p)
 	p.ID, p.HasID = b.nsp.nextAckID(), true
 	b.nsp.srv.stats.broadcasts.Add(1)
 	nodes := 1

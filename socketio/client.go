@@ -90,6 +90,7 @@ func (c *client) Message(data []byte, binary bool) {
 			c.fail(err)
 			return
 		}
+		e.recycle = c.srv.opts.RecycleAttachments && len(p.Attachments) > 0
 		c.srv.stats.eventsIn.Add(1)
 		if !s.inbox.pushEvent(e) {
 			c.fail(fmt.Errorf("socketio: more than %d events waiting for handlers", c.srv.opts.MaxPendingEvents))
@@ -222,6 +223,7 @@ func (c *client) send(msgs []engineio.Message, volatile bool) error {
 // sendNow writes msgs to this one client at once when it is idle, with no
 // goroutine hand-off: for replies and emits to a single socket.
 func (c *client) sendNow(msgs []engineio.Message, volatile bool) error {
+	c.srv.lend(msgs)
 	if volatile {
 		c.conn.SendVolatile(msgs...)
 		return nil

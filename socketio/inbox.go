@@ -23,8 +23,11 @@ type task struct {
 }
 
 func (t task) run() {
-	if t.event != nil {
-		t.event.socket.dispatch(t.event)
+	if e := t.event; e != nil {
+		e.socket.dispatch(e)
+		if e.recycle {
+			e.release()
+		}
 		return
 	}
 	t.fn()

@@ -274,6 +274,7 @@ func (ns *Namespace) ServerSideEmit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	ns.srv.keep(p)
 	_, err = ns.adapter.ServerSideEmit(p, nil)
 	return err
 }
@@ -285,6 +286,7 @@ func (ns *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, ar
 	if err != nil {
 		return nil, err
 	}
+	ns.srv.keep(p)
 	p.ID, p.HasID = ns.nextAckID(), true
 	g := newGather()
 	n, err := ns.adapter.ServerSideEmit(p, func(_ string, r *parser.Packet) { g.add(r) })

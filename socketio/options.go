@@ -27,6 +27,19 @@ type Options struct {
 	// MaxPendingEvents bounds the events of one socket waiting for its
 	// handlers; a client flooding past it is disconnected. Default 1024.
 	MaxPendingEvents int
+	// RecycleAttachments hands the memory of an event's binary
+	// attachments back to the server once the event's handlers have
+	// returned, to read later messages into: the server then neither
+	// allocates nor collects a buffer per binary message (a 16 KiB binary
+	// echo costs about a third less CPU). The price is a rule for
+	// handlers: an attachment ([]byte from Values, RawArgs or a Raw) is
+	// valid only until they return. Copy what must live longer (Bind into
+	// a *[]byte copies). Emits, acks and broadcasts made with an
+	// attachment before then are safe: the server copies what it does not
+	// write at once. Under the race detector a recycled buffer is
+	// overwritten, so that a handler breaking the rule shows in tests.
+	// Default false.
+	RecycleAttachments bool
 	// Recovery, when set, turns on connection state recovery: a client
 	// whose connection drops comes back with its id, rooms and data, and
 	// gets the events it missed. Default: off.

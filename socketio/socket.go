@@ -277,6 +277,7 @@ func (s *Socket) emit(event string, args []any, volatile bool) error {
 	s.notifyOutgoing(event, args)
 	s.nsp.srv.stats.eventsOut.Add(1)
 	if opts := (adapter.BroadcastOptions{Rooms: []string{s.id}}); !volatile && s.nsp.srv.tracked(p, opts) {
+		s.nsp.srv.keep(p)
 		s.nsp.trackMu.Lock()
 		defer s.nsp.trackMu.Unlock()
 		p = s.nsp.srv.track(p, opts)
