@@ -29,4 +29,10 @@
 // a few tens of milliseconds (at once when it waits in EmitWithAck), so
 // acknowledgements and heartbeats keep coming and EmitWithAck inside a
 // handler cannot deadlock. A panic in a handler is recovered and logged.
+//
+// Binary arguments arrive as []byte, each in a buffer of its own. A server
+// that handles many big ones can set [Options].RecycleAttachments, and
+// their buffers are read into again once their event's handlers have
+// returned, which spares an allocation and its collection per message; its
+// handlers then copy what they keep.
 package socketio

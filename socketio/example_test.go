@@ -48,6 +48,15 @@ func (w *wire) send(msg string) {
 	}
 }
 
+// sendBinary writes one binary message: an attachment.
+func (w *wire) sendBinary(b []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.conn.Write(ctx, websocket.MessageBinary, b); err != nil {
+		log.Fatal(err)
+	}
+}
+
 // read returns the next message, answering pings on the way.
 func (w *wire) read() string {
 	for {
@@ -194,6 +203,37 @@ func ExampleEvent_Ack() {
 	// 461-7["png",{"_placeholder":true,"num":0}]
 	// "\x89PNG"
 	// true
+}
+
+// A server relaying binary chunks, whose buffers it reads later messages
+// into once the handler has returned. The handler may send a chunk on as
+// it is (the server copies what it cannot write at once); what it keeps
+// for later, it copies.
+func ExampleOptions_recycleAttachments() {
+	kept := make(chan []byte, 1)
+	io := socketio.NewServer(&socketio.Options{RecycleAttachments: true})
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("chunk", func(e *socketio.Event) {
+			_ = s.Broadcast().Emit("chunk", e.RawArgs()...)
+			var chunk []byte
+			_ = e.Bind(&chunk) // a copy: still valid after the handler
+			kept <- chunk
+			_ = e.Ack(len(chunk))
+		})
+	})
+	url, stop := serve(io)
+	defer stop()
+
+	client := dialWire(url)
+	defer client.close()
+	client.connect("40")
+	client.send(`451-1["chunk",{"_placeholder":true,"num":0}]`)
+	client.sendBinary([]byte("hello"))
+	fmt.Println(client.read())
+	fmt.Printf("%s\n", <-kept)
+	// Output:
+	// 431[5]
+	// hello
 }
 
 // The server asks a client and waits for its answer.

@@ -89,6 +89,9 @@ func run(c config) error {
 		Engine:         eopts,
 		ConnectTimeout: c.connectTimeout,
 		Logger:         logger,
+		// Every handler here is done with its event's attachments when
+		// it returns: what it sends with them, the server copies.
+		RecycleAttachments: true,
 	}
 	if c.recovery {
 		sopts.Recovery = &socketio.Recovery{MaxDisconnectionDuration: 2 * time.Minute}
