@@ -11,7 +11,9 @@ import (
 // Args are the arguments of an event or of an acknowledgement, kept as the
 // client sent them until a handler asks for them: Bind decodes into typed
 // targets, Values into generic ones, RawArgs hands them on untouched.
-// Binary attachments map to []byte.
+// Binary attachments map to []byte; with [Options].RecycleAttachments, the
+// []byte of an event's attachment is valid only until its handlers return
+// (Bind into a *[]byte copies).
 type Args struct {
 	raw         [][]byte
 	attachments [][]byte
