@@ -132,6 +132,30 @@ describe(`events and acks (${TRANSPORT})`, () => {
     got.forEach((a, i) => assert.deepEqual(normalize(a[1]), i % 10 === 0 ? bin(i % 256) : "t"));
   });
 
+  // The test server recycles attachment buffers once a handler returns: a burst of big
+  // Buffers, of sizes across its buffer classes, each echoed to the sender and sent on to a
+  // room, must come back whole while later messages are read into the same memory.
+  it("a burst of big Buffers comes back whole, acked and sent on to a room", async () => {
+    const other = await connect("/");
+    try {
+      await ask(other, "join", "big-binary");
+      const rec = recorder(other, "room-message");
+      const n = 60;
+      const payload = (i) => Buffer.alloc(5000 + (i % 6) * 7000, i % 256);
+      const acks = [];
+      for (let i = 0; i < n; i++) {
+        acks.push(ask(socket, "echo", i, payload(i)));
+        socket.emit("to-room", "big-binary", i, payload(i));
+      }
+      const answers = await Promise.all(acks);
+      answers.forEach((got, i) => assert.deepEqual(normalize(got), [i, payload(i)], `echo ${i}`));
+      await until(() => rec.got.length >= n, `${n} room messages`, 15000);
+      rec.stop().forEach((got, i) => assert.deepEqual(normalize(got), [i, payload(i)], `room message ${i}`));
+    } finally {
+      closeAll(other);
+    }
+  });
+
   it("emitWithAck resolves with the first ack argument", async () => {
     assert.deepEqual(normalize(await socket.timeout(10000).emitWithAck("echo", { a: bin(1) }, "ignored")), { a: bin(1) });
   });
