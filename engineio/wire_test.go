@@ -249,15 +249,26 @@ func BenchmarkSocketReadBinary16K(b *testing.B) {
 	benchmarkRead(b, rawFrame(opBinary, true, true, bytes.Repeat([]byte{9}, 16<<10)))
 }
 
-// benchmarkRead reads frame over and over.
-func benchmarkRead(b *testing.B, frame []byte) {
+// With each message given back by Recycle, as a receiver that is done
+// with it would: no allocation per message.
+func BenchmarkSocketReadBinary16KRecycled(b *testing.B) {
+	benchmarkRead(b, rawFrame(opBinary, true, true, bytes.Repeat([]byte{9}, 16<<10)), Recycle)
+}
+
+// benchmarkRead reads frame over and over, handing each message to done
+// if it is given.
+func benchmarkRead(b *testing.B, frame []byte, done ...func([]byte)) {
 	c := &countingConn{in: &loopReader{b: frame}}
 	ws := newSocket(c, bufio.NewReader(strings.NewReader("")), 1<<20, nil)
 	b.SetBytes(int64(len(frame)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := ws.read(); err != nil {
+		_, msg, err := ws.read()
+		if err != nil {
 			b.Fatal(err)
+		}
+		for _, fn := range done {
+			fn(msg)
 		}
 	}
 }
