@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -26,6 +27,11 @@ const (
 // without an allocation.
 var recycled [nClasses]sync.Pool
 
+// recycling is set by the first Recycle: from then on a message that finds
+// no buffer to reuse gets a new one of its class's size, which can be
+// recycled in turn whatever its length.
+var recycling atomic.Bool
+
 func classSize(i int) int { return (4 + 2*(i&1)) << (10 + i/2) }
 
 // Recycle gives b, the Data of a received message, back to be read into
@@ -45,6 +51,7 @@ func Recycle(b []byte) {
 	for classSize(i) > c {
 		i--
 	}
+	recycling.Store(true)
 	b = b[:c]
 	if poisonRecycled {
 		for j := range b {
@@ -54,7 +61,8 @@ func Recycle(b []byte) {
 	recycled[i].Put(unsafe.Pointer(unsafe.SliceData(b)))
 }
 
-// reuse returns a recycled buffer of length n, or nil if there is none.
+// reuse returns a buffer of length n to read a message into: a recycled
+// one; else, once Recycle is in use, a new one of n's class; else nil.
 func reuse(n int) []byte {
 	if n < minRecycled || n > maxRecycled {
 		return nil
@@ -65,9 +73,14 @@ func reuse(n int) []byte {
 	}
 	p, _ := recycled[i].Get().(unsafe.Pointer)
 	if p == nil {
+		if recycling.Load() {
+			return make([]byte, n, classSize(i))
+		}
 		return nil
 	}
 	// The buffer p starts is at least classSize(i) long: Recycle files
 	// each under the biggest class it holds.
-	return unsafe.Slice((*byte)(p), classSize(i))[:n]
+	b := unsafe.Slice((*byte)(p), classSize(i))
+	clear(b[n:]) // past the message, no bytes of an earlier one
+	return b[:n]
 }

@@ -94,9 +94,8 @@ func TestRecycle_Classes(t *testing.T) {
 	taken := func(b []byte, n int) bool {
 		for range 20 {
 			engineio.Recycle(b)
-			if got := engineio.Reuse(n); got != nil {
+			if got := engineio.Reuse(n); got != nil && &got[:1][0] == &b[:1][0] {
 				require.Len(t, got, n)
-				require.Same(t, &b[:1][0], &got[:1][0], "a buffer other than the one recycled")
 				return true
 			}
 		}
@@ -110,4 +109,31 @@ func TestRecycle_Classes(t *testing.T) {
 	require.False(t, taken(make([]byte, 2000), 2000), "too small to keep")
 	require.False(t, taken(make([]byte, 2<<20), 2<<20), "too big to keep")
 	engineio.Recycle(nil) // no buffer: nothing to do
+}
+
+// Once buffers are recycled, a message that finds none to reuse gets one of
+// its class's size, so that a length between classes recycles too; and a
+// reused buffer shows nothing of an earlier message past the new one's end.
+func TestRecycle_OddLengths(t *testing.T) {
+	engineio.Recycle(make([]byte, 4<<10)) // recycling is in use
+	for range 20 {
+		if engineio.Reuse(5000) == nil { // takes what the 6 KiB class may hold
+			break
+		}
+	}
+	b := engineio.Reuse(5000)
+	require.Len(t, b, 5000)
+	require.Equal(t, 6<<10, cap(b), "a new buffer of the 6 KiB class")
+
+	for range 20 {
+		old := bytes.Repeat([]byte{0xff}, 6<<10)
+		engineio.Recycle(old)
+		got := engineio.Reuse(5000)
+		if &got[:1][0] != &old[0] {
+			continue // the pool dropped it
+		}
+		require.Equal(t, make([]byte, 6<<10-5000), got[5000:cap(got)], "bytes of the earlier message past the end")
+		return
+	}
+	t.Fatal("a recycled 6 KiB buffer was never reused")
 }
