@@ -51,7 +51,9 @@ func Recycle(b []byte) {
 	for classSize(i) > c {
 		i--
 	}
-	recycling.Store(true)
+	if !recycling.Load() { // a store each time would bounce the line between cores
+		recycling.Store(true)
+	}
 	b = b[:c]
 	if poisonRecycled {
 		for j := range b {
