@@ -99,6 +99,21 @@ func ExampleSession_Send() {
 	// "4hello"
 }
 
+// dialWebSocket opens an Engine.IO session over WebSocket to the server
+// at url and returns it with its open packet.
+func dialWebSocket(url string) (*websocket.Conn, []byte) {
+	ctx := context.Background()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		panic(err)
+	}
+	_, open, err := ws.Read(ctx)
+	if err != nil {
+		panic(err)
+	}
+	return ws, open
+}
+
 // upper answers each message in upper case, from work that runs on the
 // session's reader when it can, or else on a goroutine of its own.
 type upper struct{ s *engineio.Session }
@@ -123,12 +138,8 @@ func ExampleSession_RunOnReader() {
 	defer ts.Close()
 
 	ctx := context.Background()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
-	if err != nil {
-		panic(err)
-	}
+	ws, open := dialWebSocket(ts.URL)
 	defer ws.CloseNow()
-	_, open, _ := ws.Read(ctx) // the open packet
 	fmt.Println(string(open[:1]))
 	_ = ws.Write(ctx, websocket.MessageText, []byte("4hello"))
 	_, reply, _ := ws.Read(ctx)
@@ -205,12 +216,8 @@ func ExampleRecycle() {
 	defer ts.Close()
 
 	ctx := context.Background()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
-	if err != nil {
-		panic(err)
-	}
+	ws, _ := dialWebSocket(ts.URL)
 	defer ws.CloseNow()
-	_, _, _ = ws.Read(ctx) // the open packet
 	for _, fill := range []byte{'a', 'b'} {
 		_ = ws.Write(ctx, websocket.MessageBinary, bytes.Repeat([]byte{fill}, 16<<10))
 		_, reply, _ := ws.Read(ctx)
