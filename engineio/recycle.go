@@ -63,10 +63,11 @@ func Recycle(b []byte) {
 	recycled[i].Put(unsafe.Pointer(unsafe.SliceData(b)))
 }
 
-// reuse returns a buffer of length n to read a message into: a recycled
-// one; else, once Recycle is in use, a new one of n's class; else nil.
+// reuse returns a buffer of length n to read a message into: nil until
+// Recycle is in use (no pool to look in), then a recycled one or a new one
+// of n's class.
 func reuse(n int) []byte {
-	if n < minRecycled || n > maxRecycled {
+	if n < minRecycled || n > maxRecycled || !recycling.Load() {
 		return nil
 	}
 	i := 0
@@ -75,10 +76,7 @@ func reuse(n int) []byte {
 	}
 	p, _ := recycled[i].Get().(unsafe.Pointer)
 	if p == nil {
-		if recycling.Load() {
-			return make([]byte, n, classSize(i))
-		}
-		return nil
+		return make([]byte, n, classSize(i))
 	}
 	// The buffer p starts is at least classSize(i) long: Recycle files
 	// each under the biggest class it holds.
