@@ -28,3 +28,11 @@ func rawWrite(fd int, p []byte) (int, error) {
 	}
 	return int(n), nil
 }
+
+func rawWritev(fd int, iov []syscall.Iovec) (int, error) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}

@@ -52,6 +52,32 @@ func TestBorrowed_WrittenAtOnce(t *testing.T) {
 	require.Equal(t, string(bytes.Repeat([]byte("y"), 5000)), got)
 }
 
+// A big payload goes out by reference rather than copied into the batch.
+// When the connection takes only part of it (the client is not reading),
+// what is left of a borrowed one is copied before SendNow returns: the
+// caller may then reuse its buffer.
+func TestBorrowed_BigAndCutShort(t *testing.T) {
+	h := newHarness(t, &engineio.Options{MaxQueuedBytes: 64 << 20}, nil)
+	ws, _, r := h.wsHandshake()
+	defer ws.CloseNow()
+	// 18 MB, more than the kernel's buffers hold unread: one SendNow is
+	// cut short, and those after it queue behind the writer it starts.
+	const n, size = 300, 60 << 10
+	want := func(i int) []byte { return bytes.Repeat([]byte{'a' + byte(i%26)}, size) }
+	for i := range n {
+		buf := want(i)
+		require.NoError(t, r.s.SendNow(engineio.Message{Data: buf, Binary: true, Borrowed: true}))
+		for j := range buf {
+			buf[j] = 'x'
+		}
+	}
+	for i := range n {
+		typ, got := readWS(t, ws)
+		require.Equal(t, websocket.MessageBinary, typ)
+		require.True(t, string(want(i)) == got, "message %d changed after SendNow returned", i)
+	}
+}
+
 // A polling session keeps what SendNow queues until a GET takes it: a copy.
 func TestBorrowed_Polling(t *testing.T) {
 	h := newHarness(t, nil, nil)

@@ -252,6 +252,17 @@ func (s *Session) keepLent() {
 	s.lent = nil
 }
 
+// lendsBorrowed reports whether the send under way has borrowed data;
+// s.mu is held.
+func (s *Session) lendsBorrowed() bool {
+	for _, m := range s.lent {
+		if m.Borrowed {
+			return true
+		}
+	}
+	return false
+}
+
 // pushControl queues a control packet regardless of the bounds (there is at
 // most one of each in flight); s.mu is held.
 func (s *Session) pushControl(t parser.Type) { s.pushControlData(t, nil) }

@@ -105,11 +105,15 @@ func (s *Session) writeNow() {
 		s.mu.Unlock()
 		return
 	}
+	borrowed := s.lendsBorrowed()
 	batch := s.take()
 	s.mu.Unlock()
 
 	ws.encodeLocked(batch, math.MaxInt)
 	left, _ := ws.flushLocked(false)
+	if left && borrowed {
+		ws.keepRefs()
+	}
 	ws.mu.Unlock()
 	s.srv.stats.sent(batch)
 	s.giveBack(batch)

@@ -263,3 +263,38 @@ func TestWireParkedReaderClosesWithHandshake(t *testing.T) {
 		t.Fatalf("after the handshake: %v, want the connection closed", err)
 	}
 }
+
+// Small and big messages (big ones leave by reference, in writes of many
+// pieces) to a client that reads only once all are sent: the writes stop
+// short at whatever point the kernel's buffers fill, and every message
+// still arrives whole and in order.
+func TestWebSocket_BigAndSmallMessagesCutShort(t *testing.T) {
+	h := newHarness(t, &engineio.Options{MaxQueuedBytes: 64 << 20}, nil)
+	ws, _, r := h.wsHandshake()
+	defer ws.CloseNow()
+	msg := func(i int) engineio.Message {
+		size := 10 + i%7
+		if i%3 != 0 {
+			size = 8<<10 + i*97%(60<<10) // 8 KiB and more: by reference
+		}
+		return engineio.Message{Data: bytes.Repeat([]byte{'a' + byte(i%26)}, size), Binary: i%2 == 0}
+	}
+	const n = 600 // about 12 MB
+	for i := range n {
+		if err := r.s.Send(msg(i)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	for i := range n {
+		typ, got := readWS(t, ws)
+		m := msg(i)
+		want := string(m.Data)
+		if !m.Binary {
+			want = "4" + want
+		}
+		if m.Binary != (typ == websocket.MessageBinary) || want != got {
+			t.Fatalf("message %d: got %d bytes (binary %v), want %d (binary %v)",
+				i, len(got), typ == websocket.MessageBinary, len(want), m.Binary)
+		}
+	}
+}

@@ -22,7 +22,8 @@ import (
 // held only while a message is partly read, the write batch only while it
 // leaves) and, once its reader has parked, no goroutine.
 //
-// System calls: the frames of a batch leave in one write, which a sender
+// System calls: the frames of a batch leave in one write (a gathering
+// one when big payloads go by reference, see wsout.go), which a sender
 // can try without blocking, writing its reply itself rather than waking a
 // writer goroutine (see Session.writeNow); a payload longer than what one
 // read brings is read straight into the message.
@@ -49,6 +50,9 @@ type socket struct {
 	mu        sync.Mutex
 	corked    bool
 	out       *[]byte     // the batch
+	refs      []outRef    // big payloads that go out between its bytes (wsout.go)
+	refBytes  int         // the length of refs' data
+	sent      int         // how much of the batch a write that stopped short took
 	closeSent atomic.Bool // set under mu, read without it
 	closeWait *time.Timer // ends the connection if the client does not answer a close
 }
@@ -57,9 +61,10 @@ const (
 	// rBuf is the read buffer: a small frame whole, with the header of
 	// the next.
 	rBuf = 512
-	// batchBytes is how much a batch collects before it is written:
-	// enough to make a burst of small frames one system call, little
-	// enough that big frames are not copied into ever larger buffers.
+	// batchBytes is how much a batch collects, big payloads included
+	// (they are not copied: wsout.go), before it is written: enough to
+	// make a burst of small frames one system call, little enough that a
+	// writer does not hand the kernel more than it takes at once.
 	batchBytes = 64 << 10
 	// maxPooledBatch: a batch buffer that grew past it (a frame bigger
 	// than a batch) is left to the garbage collector.
@@ -397,7 +402,7 @@ func (ws *socket) encodeLocked(batch []parser.Packet, limit int) int {
 	b := *ws.out
 	n := 0
 	for _, p := range batch {
-		if len(b) >= limit {
+		if len(b)+ws.refBytes >= limit {
 			break
 		}
 		b = ws.appendPacket(b, p)
@@ -420,13 +425,13 @@ func (ws *socket) appendPacket(b []byte, p parser.Packet) []byte {
 		}
 		z := appendDeflated(nil, payload)
 		b = appendFrameHeader(b, op, true, len(z))
-		return append(b, z...)
+		return ws.appendPayload(b, z)
 	}
 	b = appendFrameHeader(b, op, false, size)
-	if p.Binary {
-		return append(b, p.Data...)
+	if !p.Binary {
+		b = parser.AppendText(b, parser.Packet{Type: p.Type})
 	}
-	return parser.AppendText(b, p)
+	return ws.appendPayload(b, p.Data)
 }
 
 // writeControl writes a control frame: after the batch if one is being
@@ -469,19 +474,20 @@ func (ws *socket) flushLocked(block bool) (left bool, err error) {
 		ws.corked = false
 		return false, nil
 	}
-	b := *ws.out
 	if block || ws.raw == nil {
-		_, err = ws.conn.Write(b)
-	} else if n := ws.tryWrite(b); n < len(b) {
-		*ws.out = b[:copy(b, b[n:])]
+		err = ws.writeOut()
+	} else if n := ws.tryWriteOut(); n < ws.outLen() {
+		ws.sent += n
 		return true, nil
 	}
 	ws.corked = false
-	if cap(b) <= maxPooledBatch {
+	if b := *ws.out; cap(b) <= maxPooledBatch {
 		*ws.out = b[:0]
 		batches.Put(ws.out)
 	}
-	ws.out = nil
+	ws.out, ws.sent, ws.refBytes = nil, 0, 0
+	clear(ws.refs)
+	ws.refs = ws.refs[:0]
 	return false, err
 }
 
@@ -533,7 +539,7 @@ func (ws *socket) abort() {
 	// 101 of a session that ends before its open packet left, say.
 	if ws.raw != nil && ws.mu.TryLock() {
 		if ws.out != nil {
-			ws.tryWrite(*ws.out)
+			ws.tryWriteOut()
 		}
 		ws.mu.Unlock()
 	}
