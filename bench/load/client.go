@@ -73,7 +73,8 @@ func (c *wsClient) readLoop() {
 			return
 		}
 		switch {
-		case bin:
+		case bin: // the attachment of a "451-" event, which ends it
+			c.onEvent()
 		case len(msg) == 1 && msg[0] == '2':
 			if c.send([]byte("3")) != nil {
 				return
@@ -157,6 +158,16 @@ func ackID(b []byte) int {
 func (c *wsClient) emit(event string, arg any) error {
 	b, _ := json.Marshal([]any{event, arg})
 	return c.send(append([]byte("42"), b...))
+}
+
+// emitBinary emits event with an attachment as its one argument.
+func (c *wsClient) emitBinary(event string, bin []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.ws.write(opText, fmt.Appendf(nil, `451-[%q,{"_placeholder":true,"num":0}]`, event)); err != nil {
+		return err
+	}
+	return c.ws.write(opBinary, bin)
 }
 
 func (c *wsClient) close() {

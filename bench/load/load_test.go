@@ -80,6 +80,12 @@ func TestScenariosSmoke(t *testing.T) {
 	if res["receivers"] != 21 || res["deliveries"] != int64(21*3) {
 		t.Errorf("broadcast: %v receivers, %v deliveries; want 21, 63", res["receivers"], res["deliveries"])
 	}
+	c = base
+	c.attach = 20000 // each message an event with a binary attachment
+	res = run("broadcast with attachments", runBroadcast, c)
+	if res["deliveries"] != int64(21*3) || res["attachment_bytes"] != 20000 {
+		t.Errorf("broadcast with attachments: %v deliveries of %v bytes; want 63 of 20000", res["deliveries"], res["attachment_bytes"])
+	}
 
 	c = base
 	c.conns, c.srcIPs, c.duration, c.progress = 10, 1, time.Second, 0

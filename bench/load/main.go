@@ -29,6 +29,7 @@ type config struct {
 	duration    time.Duration
 	settle      time.Duration
 	payload     int
+	attach      int
 	label       string
 	srcIPs      int
 	dialTimeout time.Duration
@@ -47,6 +48,7 @@ func main() {
 	flag.DurationVar(&c.duration, "d", 10*time.Second, "duration (echo, binary, polling) or how long to hold (hold)")
 	flag.DurationVar(&c.settle, "settle", 3*time.Second, "pause before reading memory (connect)")
 	flag.IntVar(&c.payload, "payload", 16<<10, "attachment size in bytes (binary)")
+	flag.IntVar(&c.attach, "attach", 0, "attachment size in bytes of each broadcast message (broadcast); 0: none, a number only")
 	flag.StringVar(&c.label, "label", "", "a label copied into the output (e.g. sio or node)")
 	flag.IntVar(&c.srcIPs, "src-ips", 0, "loopback source addresses from 127.0.0.2 on (hold); 0: one per 20000 connections")
 	flag.DurationVar(&c.dialTimeout, "dial-timeout", 30*time.Second, "limit of one connection's handshake (hold)")

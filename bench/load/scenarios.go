@@ -192,8 +192,16 @@ func runBroadcast(ctx context.Context, c config) (map[string]any, error) {
 		return nil, err
 	}
 	start := time.Now()
+	var bin []byte
+	if c.attach > 0 {
+		bin = make([]byte, c.attach)
+	}
 	for i := range c.messages {
-		if err := sender.emit("broadcast", i); err != nil {
+		emit := func() error { return sender.emit("broadcast", i) }
+		if bin != nil {
+			emit = func() error { return sender.emitBinary("broadcast", bin) }
+		}
+		if err := emit(); err != nil {
 			return nil, err
 		}
 	}
@@ -207,6 +215,7 @@ func runBroadcast(ctx context.Context, c config) (map[string]any, error) {
 	return map[string]any{
 		"receivers":                  c.conns + 1,
 		"messages":                   c.messages,
+		"attachment_bytes":           c.attach,
 		"deliveries":                 want,
 		"deliveries_per_s":           round(float64(want) / elapsed.Seconds()),
 		"all_delivered_ms":           ms(elapsed),
