@@ -191,17 +191,18 @@ func runBroadcast(ctx context.Context, c config) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
 	var bin []byte
 	if c.attach > 0 {
 		bin = make([]byte, c.attach)
 	}
+	start := time.Now()
 	for i := range c.messages {
-		emit := func() error { return sender.emit("broadcast", i) }
 		if bin != nil {
-			emit = func() error { return sender.emitBinary("broadcast", bin) }
+			err = sender.emitBinary("broadcast", bin)
+		} else {
+			err = sender.emit("broadcast", i)
 		}
-		if err := emit(); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
