@@ -62,16 +62,20 @@ func (c *client) connectTimeout() {
 	}
 }
 
-// Message implements engineio.SessionHandler.
+// Message implements engineio.SessionHandler. The engine hands data
+// over, so a text packet is decoded in place: an event's arguments are
+// slices of data, and the packet itself stays on the stack.
 func (c *client) Message(data []byte, binary bool) {
-	p, err := c.dec.Decode(data, binary)
+	var pk parser.Packet
+	whole, err := c.dec.DecodeOwned(&pk, data, binary)
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	if p == nil {
+	if !whole {
 		return // waiting for attachments
 	}
+	p := &pk
 	c.mu.Lock()
 	s := c.socket(p.Namespace)
 	c.mu.Unlock()
@@ -97,7 +101,8 @@ func (c *client) Message(data []byte, binary bool) {
 		}
 	case p.Type == parser.Ack || p.Type == parser.BinaryAck:
 		c.srv.stats.acksIn.Add(1)
-		s.resolveAck(p)
+		kept := pk // the ack's callback may keep it
+		s.resolveAck(&kept)
 	case p.Type == parser.Disconnect:
 		c.remove(s)
 		s.close(ReasonClientNamespaceDisconnect)

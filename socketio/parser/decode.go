@@ -103,6 +103,27 @@ func (d *Decoder) Decode(msg []byte, binary bool) (*Packet, error) {
 	return p, nil
 }
 
+// DecodeOwned is Decode for a caller that hands msg over for good, as an
+// engineio session does with the messages it delivers. A packet whole in
+// one text message is written to *p with its Data aliasing msg, and costs
+// no allocation; a binary packet's header and attachments go as with
+// Decode, and the packet, once whole, is copied to *p. It reports whether
+// *p holds a whole packet.
+func (d *Decoder) DecodeOwned(p *Packet, msg []byte, binary bool) (bool, error) {
+	if binary || d.pending != nil || (len(msg) > 0 && Type(msg[0]-'0').IsBinary()) {
+		q, err := d.Decode(msg, binary)
+		if q == nil || err != nil {
+			return false, err
+		}
+		*p = *q
+		return true, nil
+	}
+	if _, err := d.parseText(p, msg); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // packetBox holds a packet with room for a small payload, so the common
 // small packet costs a single allocation.
 type packetBox struct {
@@ -117,22 +138,58 @@ type binaryBox struct {
 	atts [2][]byte
 }
 
-// decodeText parses the text message of a packet and returns it with the
-// number of attachments it announces.
+// decodeText parses the text message of a packet and returns it, its
+// payload copied, with the number of attachments it announces.
 func (d *Decoder) decodeText(msg []byte) (*Packet, int, error) {
+	var h Packet
+	n, err := d.parseText(&h, msg)
+	if err != nil {
+		return nil, 0, err
+	}
+	var box *packetBox
+	if n == 0 {
+		box = &packetBox{}
+	} else {
+		bb := &binaryBox{}
+		box = &bb.packetBox
+		if n <= len(bb.atts) {
+			h.Attachments = bb.atts[:0:n]
+		} else {
+			// The count is the client's word: reserve little, grow as
+			// frames come.
+			h.Attachments = make([][]byte, 0, min(n, 16))
+		}
+	}
+	if len(h.Data) > 0 {
+		if len(h.Data) <= len(box.data) {
+			data := box.data[:len(h.Data):len(h.Data)]
+			copy(data, h.Data)
+			h.Data = data
+		} else {
+			h.Data = append([]byte(nil), h.Data...)
+		}
+	}
+	box.p = h
+	return &box.p, n, nil
+}
+
+// parseText parses the text message of a packet into p, whose Data
+// aliases msg (nil when empty), and returns the number of attachments it
+// announces.
+func (d *Decoder) parseText(p *Packet, msg []byte) (int, error) {
 	if len(msg) == 0 {
-		return nil, 0, invalid("empty message")
+		return 0, invalid("empty message")
 	}
 	t := Type(msg[0] - '0')
 	if msg[0] < '0' || !t.Valid() {
-		return nil, 0, invalid("unknown packet type " + strconv.QuoteRune(rune(msg[0])))
+		return 0, invalid("unknown packet type " + strconv.QuoteRune(rune(msg[0])))
 	}
 	i := 1
 	n := 0
 	if t.IsBinary() {
 		var err error
 		if n, i, err = d.attachmentCount(msg, i); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 	}
 	nsp := DefaultNamespace
@@ -142,7 +199,7 @@ func (d *Decoder) decodeText(msg []byte) (*Packet, int, error) {
 			i++
 		}
 		if i-start > MaxNamespaceLen {
-			return nil, 0, invalid("namespace longer than " + strconv.Itoa(MaxNamespaceLen) + " bytes")
+			return 0, invalid("namespace longer than " + strconv.Itoa(MaxNamespaceLen) + " bytes")
 		}
 		nsp = d.namespace(msg[start:i])
 		if i < len(msg) {
@@ -153,48 +210,28 @@ func (d *Decoder) decodeText(msg []byte) (*Packet, int, error) {
 	hasID := false
 	if i < len(msg) && isDigit(msg[i]) {
 		if t != Event && t != Ack && !t.IsBinary() {
-			return nil, 0, invalid(t.String() + " packet with an ack id")
+			return 0, invalid(t.String() + " packet with an ack id")
 		}
 		for ; i < len(msg) && isDigit(msg[i]); i++ {
 			id = id*10 + uint64(msg[i]-'0')
 			if id > maxSafeInteger {
-				return nil, 0, invalid("ack id above 2^53-1")
+				return 0, invalid("ack id above 2^53-1")
 			}
 		}
 		hasID = true
 	}
 	if !hasID && (t == Ack || t == BinaryAck) {
-		return nil, 0, invalid(t.String() + " packet without an ack id")
+		return 0, invalid(t.String() + " packet without an ack id")
 	}
 	data := msg[i:]
 	if err := d.checkData(t, data, n); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	var box *packetBox
-	if n == 0 {
-		box = &packetBox{}
-	} else {
-		bb := &binaryBox{}
-		box = &bb.packetBox
-		if n <= len(bb.atts) {
-			box.p.Attachments = bb.atts[:0:n]
-		} else {
-			// The count is the client's word: reserve little, grow as
-			// frames come.
-			box.p.Attachments = make([][]byte, 0, min(n, 16))
-		}
+	if len(data) == 0 {
+		data = nil
 	}
-	p := &box.p
-	p.Type, p.Namespace, p.ID, p.HasID = t, nsp, id, hasID
-	if len(data) > 0 {
-		if len(data) <= len(box.data) {
-			p.Data = box.data[:len(data):len(data)]
-			copy(p.Data, data)
-		} else {
-			p.Data = append([]byte(nil), data...)
-		}
-	}
-	return p, n, nil
+	*p = Packet{Type: t, Namespace: nsp, ID: id, HasID: hasID, Data: data}
+	return n, nil
 }
 
 // attachmentCount parses the "<n>-" of a binary packet header at msg[i:] and

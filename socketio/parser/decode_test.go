@@ -127,6 +127,40 @@ func TestDecode_NamespaceReusedAcrossPackets(t *testing.T) {
 	assert.Equal(t, 1.0, allocs, "packet only; namespace string reused")
 }
 
+// DecodeOwned decodes a text packet in place: its Data is the message's
+// own bytes, and it allocates nothing.
+func TestDecodeOwned_TextInPlace(t *testing.T) {
+	d := NewDecoder(Limits{})
+	msg := []byte(`2/chat,7["a",1]`)
+	var p Packet
+	whole, err := d.DecodeOwned(&p, msg, false)
+	require.NoError(t, err)
+	require.True(t, whole)
+	assert.Equal(t, Packet{Type: Event, Namespace: "/chat", ID: 7, HasID: true, Data: []byte(`["a",1]`)}, p)
+	msg[len(msg)-2] = '2'
+	assert.Equal(t, `["a",2]`, string(p.Data), "Data aliases the message")
+	allocs := testing.AllocsPerRun(100, func() { _, _ = d.DecodeOwned(&p, msg, false) })
+	assert.Zero(t, allocs)
+}
+
+// A binary packet goes through DecodeOwned as through Decode: the header
+// waits for its attachment, and the whole packet is copied out.
+func TestDecodeOwned_Binary(t *testing.T) {
+	d := NewDecoder(Limits{})
+	var p Packet
+	whole, err := d.DecodeOwned(&p, []byte(`51-["a",{"_placeholder":true,"num":0}]`), false)
+	require.NoError(t, err)
+	assert.False(t, whole)
+	assert.True(t, d.Waiting())
+	whole, err = d.DecodeOwned(&p, []byte{1, 2}, true)
+	require.NoError(t, err)
+	require.True(t, whole)
+	assert.Equal(t, BinaryEvent, p.Type)
+	assert.Equal(t, [][]byte{{1, 2}}, p.Attachments)
+	_, err = d.DecodeOwned(&p, []byte(`2["x"`), false)
+	assert.ErrorIs(t, err, ErrInvalidPacket)
+}
+
 func TestDecode_AckID(t *testing.T) {
 	p := mustDecode(t, `212["foo"]`)
 	assert.True(t, p.HasID)

@@ -33,8 +33,15 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, input []byte, bin uint64) {
 		d := NewDecoder(Limits{})
+		owned := NewDecoder(Limits{}) // the same messages through DecodeOwned
 		for i, msg := range bytes.Split(input, []byte{fuzzSep}) {
-			p, err := d.Decode(msg, bin&(1<<(uint(i)%64)) != 0)
+			binary := bin&(1<<(uint(i)%64)) != 0
+			var q Packet
+			whole, oerr := owned.DecodeOwned(&q, bytes.Clone(msg), binary)
+			p, err := d.Decode(msg, binary)
+			if (err == nil) != (oerr == nil) || whole != (p != nil) || owned.Waiting() != d.Waiting() {
+				t.Fatalf("DecodeOwned: whole %v, err %v; Decode: %v, %v", whole, oerr, p, err)
+			}
 			if err != nil {
 				if !errors.Is(err, ErrInvalidPacket) {
 					t.Fatalf("error does not match ErrInvalidPacket: %v", err)
@@ -46,9 +53,25 @@ func FuzzDecode(f *testing.F) {
 			}
 			if p != nil {
 				checkPacket(t, p)
+				samePacket(t, &q, p)
 			}
 		}
 	})
+}
+
+// samePacket fails unless got and want are the same packet.
+func samePacket(t *testing.T, got, want *Packet) {
+	t.Helper()
+	if got.Type != want.Type || got.Namespace != want.Namespace || got.ID != want.ID || got.HasID != want.HasID ||
+		!bytes.Equal(got.Data, want.Data) || (got.Data == nil) != (want.Data == nil) ||
+		len(got.Attachments) != len(want.Attachments) {
+		t.Fatalf("packets differ:\n%+v\n%+v", got, want)
+	}
+	for i := range want.Attachments {
+		if !bytes.Equal(got.Attachments[i], want.Attachments[i]) {
+			t.Fatalf("attachment %d differs", i)
+		}
+	}
 }
 
 // checkPacket verifies the invariants of a decoded packet, and that it
