@@ -24,14 +24,19 @@ async function trafficAcrossUpgrade({ total, perTick, everyMs, afterUpgrade = 50
     socket.on("close", (reason) => { closed = reason; });
 
     await new Promise((resolve, reject) => {
-      const timer = setInterval(() => {
+      const tick = () => {
         for (let k = 0; k < perTick && sent < total; k++) socket.send(message(sent++));
         if (sent >= total) {
           clearInterval(timer);
           if (sentAtUpgrade < 0) reject(new Error("all messages were sent before the upgrade happened"));
           else resolve();
         }
-      }, everyMs);
+      };
+      const timer = setInterval(tick, everyMs);
+      // The first messages at once: the upgrade takes a few round trips, and
+      // a server that completes them before the first tick would leave the
+      // polling side of the switch untested.
+      tick();
       // Stretch the run so that enough messages go out after the upgrade.
       upgraded.then(() => { if (total - sentAtUpgrade < afterUpgrade) total = sentAtUpgrade + afterUpgrade; }, reject);
     });
