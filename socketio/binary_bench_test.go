@@ -3,12 +3,10 @@ package socketio
 import (
 	"bytes"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/seed-e3ad8a97/sio/engineio"
 	"github.com/seed-e3ad8a97/sio/socketio/parser"
@@ -33,52 +31,11 @@ func echoHandler(e *Event) { _ = e.Ack(e.RawArgs()...) }
 // of the BINARY_ACK. The session is a long-polling one whose queue is
 // drained outside the measure.
 func BenchmarkBinaryEcho(b *testing.B) {
-	srv := NewServer(&Options{
-		// No heartbeat: the client below never answers pings.
-		Engine: &engineio.Options{MaxQueuedPackets: 1 << 20, MaxQueuedBytes: 1 << 30,
-			PingInterval: time.Hour, PingTimeout: time.Hour},
-		Logger: slog.New(slog.DiscardHandler),
-	})
-	defer srv.Close()
-	acked := make(chan struct{}, 1)
-	srv.Of("/").OnConnection(func(s *Socket) {
-		s.On("echo", func(e *Event) {
-			echoHandler(e)
-			acked <- struct{}{}
-		})
-	})
-	url := binaryBenchClient(b, srv)
-	s := srv.Of("/").Sockets()[0]
-	c := s.client
-
-	// One message of each kind, as the engine's reader would hand them.
 	// The engine hands over a fresh buffer per message; reusing these is
 	// safe here since each echo is done with them before the next.
-	text := bytes.Clone(binaryEchoText)
-	att := binaryEchoAtt
-	check := true
-	b.ReportAllocs()
-	b.SetBytes(int64(len(att)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		c.Message(text, false)
-		c.Message(att, true)
-		select {
-		case <-acked:
-		case <-s.Done():
-			b.Fatal("socket closed")
-		}
-		if (i+1)%64 == 0 || check {
-			b.StopTimer()
-			w := drainWriter{header: http.Header{}}
-			srv.ServeHTTP(&w, httptest.NewRequest(http.MethodGet, url, nil))
-			if check && !strings.HasPrefix(string(w.head), "4"+binaryEchoReply+"\x1eb") {
-				b.Fatalf("reply %.80q", w.head)
-			}
-			check = false
-			b.StartTimer()
-		}
-	}
+	msgs := []benchMessage{{data: bytes.Clone(binaryEchoText)}, {data: binaryEchoAtt, binary: true}}
+	b.SetBytes(int64(len(binaryEchoAtt)))
+	benchEcho(b, msgs, "4"+binaryEchoReply+"\x1eb", 64)
 }
 
 // BenchmarkBinaryEchoSync is BenchmarkBinaryEcho without the engine and the
@@ -114,22 +71,22 @@ func BenchmarkBinaryEchoSync(b *testing.B) {
 	}
 }
 
-// binaryBenchClient opens one long-polling client joined to "/" and
+// pollingBenchClient opens one long-polling client joined to "/" and
 // returns its polling URL.
-func binaryBenchClient(b *testing.B, srv *Server) string {
+func pollingBenchClient(b *testing.B, srv *Server) string {
 	b.Helper()
-	res := binaryBenchServe(srv, http.MethodGet, "/socket.io/?EIO=4&transport=polling", "")
+	res := pollingBenchServe(srv, http.MethodGet, "/socket.io/?EIO=4&transport=polling", "")
 	_, sid, _ := strings.Cut(res, `"sid":"`)
 	sid, _, _ = strings.Cut(sid, `"`)
 	url := "/socket.io/?EIO=4&transport=polling&sid=" + sid
-	binaryBenchServe(srv, http.MethodPost, url, "40")
-	if got := binaryBenchServe(srv, http.MethodGet, url, ""); !strings.HasPrefix(got, "40") {
+	pollingBenchServe(srv, http.MethodPost, url, "40")
+	if got := pollingBenchServe(srv, http.MethodGet, url, ""); !strings.HasPrefix(got, "40") {
 		b.Fatalf("CONNECT reply %q", got)
 	}
 	return url
 }
 
-func binaryBenchServe(h http.Handler, method, url, body string) string {
+func pollingBenchServe(h http.Handler, method, url, body string) string {
 	req := httptest.NewRequest(method, url, strings.NewReader(body))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
